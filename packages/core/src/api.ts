@@ -1,0 +1,172 @@
+import ky, { isNetworkError, isTimeoutError } from 'ky'
+import { z } from 'zod'
+import {
+  abortError,
+  STITCH_AUTH_ERROR_CODES,
+  StitchApiError,
+  StitchAuthError,
+  type StitchGraphQLErrorDetail,
+} from './errors.js'
+
+const graphQLResponseSchema = z.object({
+  data: z.unknown().optional(),
+  errors: z
+    .array(
+      z.object({
+        message: z.string().catch('Unknown error'),
+        path: z
+          .array(z.union([z.string(), z.number()]))
+          .optional()
+          .catch(undefined),
+        extensions: z.record(z.string(), z.unknown()).optional().catch(undefined),
+      }),
+    )
+    .optional(),
+})
+
+export interface GraphQLExchange {
+  status: number
+  errors: StitchGraphQLErrorDetail[]
+  data: unknown
+  unauthenticated: boolean
+}
+
+/** Sends one GraphQL request with the given authorization and reads the answer. */
+export async function postGraphQL(options: {
+  url: string
+  fetch: typeof globalThis.fetch
+  authorization: string
+  query: string
+  variables: unknown
+  operationName: string | undefined
+  timeoutMs: number
+  signal: AbortSignal | undefined
+}): Promise<GraphQLExchange> {
+  const response = await ky
+    .post(options.url, {
+      json: {
+        query: options.query,
+        ...(options.variables === undefined ? {} : { variables: options.variables }),
+        ...(options.operationName ? { operationName: options.operationName } : {}),
+      },
+      headers: { authorization: options.authorization, accept: 'application/json' },
+      fetch: options.fetch,
+      // An API call is not retried: a mutation that reached Stitch must not run twice.
+      retry: 0,
+      timeout: options.timeoutMs,
+      throwHttpErrors: false,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
+    .catch((error: unknown) => {
+      throw apiUnavailable(error, options)
+    })
+  const text = await response.text().catch((error: unknown) => {
+    throw apiUnavailable(error, options)
+  })
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  const parsed = graphQLResponseSchema.safeParse(json)
+  if (!parsed.success) {
+    if (response.status === 401) {
+      return { status: 401, errors: [], data: undefined, unauthenticated: true }
+    }
+    throw new StitchApiError(
+      `The Stitch API answered HTTP ${response.status} with a body that is not a GraphQL response.`,
+      { status: response.status, retryable: response.status >= 500 },
+    )
+  }
+  const errors = (parsed.data.errors ?? []).map(toErrorDetail)
+  return {
+    status: response.status,
+    errors,
+    data: parsed.data.data,
+    unauthenticated:
+      response.status === 401 || errors.some((error) => error.code === 'UNAUTHENTICATED'),
+  }
+}
+
+/**
+ * A call that got no answer. ky's own errors hold the request, Authorization header and all,
+ * so only their low-level cause is kept.
+ */
+function apiUnavailable(
+  error: unknown,
+  options: { url: string; timeoutMs: number; signal: AbortSignal | undefined },
+): StitchAuthError {
+  if (options.signal?.aborted) return abortError(options.signal)
+  if (isTimeoutError(error)) {
+    return new StitchAuthError(
+      `The Stitch API at ${options.url} did not answer within ${options.timeoutMs} ms.`,
+      {
+        code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE,
+        retryable: true,
+      },
+    )
+  }
+  const cause = isNetworkError(error)
+    ? error.cause
+    : error instanceof Error
+      ? new Error(error.message)
+      : undefined
+  return new StitchAuthError(
+    `Could not reach the Stitch API at ${options.url}${cause instanceof Error ? ` (${cause.message})` : ''}.`,
+    {
+      code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE,
+      retryable: true,
+      cause,
+    },
+  )
+}
+
+function toErrorDetail(error: {
+  message: string
+  path?: (string | number)[] | undefined
+  extensions?: Record<string, unknown> | undefined
+}): StitchGraphQLErrorDetail {
+  const code = typeof error.extensions?.code === 'string' ? error.extensions.code : undefined
+  const listed = error.extensions?.requiredScopes
+  const requiredScopes = Array.isArray(listed)
+    ? listed.filter((scope): scope is string => typeof scope === 'string')
+    : scopesFromMessage(error.message)
+  return {
+    message: error.message,
+    ...(error.path ? { path: error.path } : {}),
+    ...(code ? { code } : {}),
+    ...(requiredScopes.length > 0 ? { requiredScopes } : {}),
+  }
+}
+
+/** Stitch names missing scopes in the message; pick out the words that look like scopes. */
+function scopesFromMessage(message: string): string[] {
+  if (!/scope/i.test(message)) return []
+  return message.match(/\b(?:client|user)_[a-z]+\b/g) ?? []
+}
+
+/** Turns a failed GraphQL exchange into the error a caller can act on. */
+export function graphQLError(exchange: GraphQLExchange): StitchApiError {
+  const { errors, status } = exchange
+  if (exchange.unauthenticated) {
+    return new StitchApiError(
+      'The Stitch API rejected the access token even after a fresh one was minted; check that the client and API URL belong to the same environment.',
+      { status, errors, code: STITCH_AUTH_ERROR_CODES.API_UNAUTHENTICATED },
+    )
+  }
+  const requiredScopes = [...new Set(errors.flatMap((error) => error.requiredScopes ?? []))]
+  if (requiredScopes.length > 0) {
+    return new StitchApiError(
+      `The Stitch API call needs scopes the token lacks: ${requiredScopes.join(', ')}. Request them with getToken/graphql({ scopes }) and make sure Stitch enabled them for the client.`,
+      { status, errors, code: STITCH_AUTH_ERROR_CODES.API_FORBIDDEN },
+    )
+  }
+  const summary = errors.map((error) => error.message).join('; ')
+  return new StitchApiError(
+    errors.length > 0
+      ? `The Stitch API answered with ${errors.length === 1 ? 'an error' : `${errors.length} errors`}: ${summary}`
+      : `The Stitch API answered HTTP ${status}.`,
+    { status, errors, retryable: status >= 500 },
+  )
+}

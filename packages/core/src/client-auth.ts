@@ -1,0 +1,115 @@
+import { importJWK, importPKCS8, SignJWT } from 'jose'
+import type { Secret } from './redact.js'
+
+/** A private key as Stitch hands it out (PEM), as a JWK, or already imported. */
+export type PrivateKeyInput = string | JsonWebKey | CryptoKey
+
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+
+/** How long a client assertion is valid: long enough for clock drift, short enough to be useless if caught. */
+const ASSERTION_LIFETIME_SECONDS = 60
+
+/** What a client authentication method needs to know when it signs one request. */
+export interface ClientAuthenticationContext {
+  clientId: string
+  audience: string
+  /** Epoch milliseconds. */
+  now: number
+}
+
+/**
+ * A client authentication method: returns the form parameters that prove who the client is.
+ * Called for every attempt, so a private-key client signs a fresh assertion each time.
+ */
+export interface ClientAuthentication {
+  readonly method: 'client_secret_post' | 'private_key_jwt'
+  credentials(context: ClientAuthenticationContext): Promise<Record<string, string>>
+}
+
+/** Authenticates with the client secret in the request body, as Stitch documents. */
+export function clientSecretPost(secret: Secret): ClientAuthentication {
+  return {
+    method: 'client_secret_post',
+    credentials: async () => ({ client_secret: secret.reveal() }),
+  }
+}
+
+/** Authenticates with an RS256 client assertion signed by the client's private key. */
+export function privateKeyJwt(key: Secret<PrivateKeyInput>, keyId?: string): ClientAuthentication {
+  let imported: Promise<CryptoKey> | undefined
+  // A failed import is not kept: the next attempt tries again and reports the error again.
+  const signingKey = () =>
+    (imported ??= importPrivateKey(key.reveal()).catch((error: unknown) => {
+      imported = undefined
+      throw error
+    }))
+  return {
+    method: 'private_key_jwt',
+    async credentials({ clientId, audience, now }) {
+      const seconds = Math.floor(now / 1000)
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(keyId ? { kid: keyId } : {}) })
+        .setIssuer(clientId)
+        .setSubject(clientId)
+        .setAudience(audience)
+        .setJti(crypto.randomUUID())
+        .setIssuedAt(seconds)
+        .setNotBefore(seconds)
+        .setExpirationTime(seconds + ASSERTION_LIFETIME_SECONDS)
+        .sign(await signingKey())
+      return { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }
+    },
+  }
+}
+
+const PKCS8_BLOCK = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/
+
+async function importPrivateKey(key: PrivateKeyInput): Promise<CryptoKey> {
+  if (typeof key === 'string') {
+    const pem = PKCS8_BLOCK.exec(key)?.[0]
+    if (!pem) throw new TypeError('privateKey holds no PKCS#8 PRIVATE KEY block')
+    return importPKCS8(pem, 'RS256')
+  }
+  if (isCryptoKey(key)) return key
+  const imported = await importJWK({ ...key, alg: 'RS256' }, 'RS256')
+  if (imported instanceof Uint8Array) throw new TypeError('privateKey JWK must be an RSA key')
+  return imported
+}
+
+function isCryptoKey(value: unknown): value is CryptoKey {
+  return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey
+}
+
+/** Checks a private key's shape without importing it; each problem says how to fix it. */
+export function checkPrivateKey(key: unknown): string[] {
+  if (typeof key === 'string') {
+    if (PKCS8_BLOCK.test(key)) return []
+    if (key.includes('BEGIN RSA PRIVATE KEY')) {
+      return [
+        'is a PKCS#1 ("RSA PRIVATE KEY") PEM; convert it to PKCS#8 with `openssl pkcs8 -topk8 -nocrypt -in key.pem -out key.pkcs8.pem`',
+      ]
+    }
+    if (key.includes('BEGIN ENCRYPTED PRIVATE KEY')) {
+      return ['is encrypted; decrypt it with `openssl pkcs8 -in key.pem -out key.pkcs8.pem`']
+    }
+    return [
+      'must be a PEM with a "-----BEGIN PRIVATE KEY-----" block (the certificate may sit beside it)',
+    ]
+  }
+  if (isCryptoKey(key)) {
+    const problems: string[] = []
+    if (key.type !== 'private') problems.push(`must be a private key (got a ${key.type} key)`)
+    if (key.algorithm.name !== 'RSASSA-PKCS1-v1_5') {
+      problems.push(`must be an RSASSA-PKCS1-v1_5 key for RS256 (got ${key.algorithm.name})`)
+    }
+    return problems
+  }
+  if (typeof key === 'object' && key !== null) {
+    const jwk = key as JsonWebKey
+    if (jwk.kty !== 'RSA') return ['JWK must have kty "RSA"']
+    if (typeof jwk.d !== 'string')
+      return ['JWK is a public key; the private key (with "d") is needed']
+    return []
+  }
+  return ['must be a PEM string, an RSA private JWK or a CryptoKey']
+}

@@ -1,0 +1,167 @@
+import { graphQLError, postGraphQL } from './api.js'
+import { EventHub, type StitchAuthListener } from './events.js'
+import {
+  type ResolvedStitchAuthOptions,
+  resolveOptions,
+  type StitchAuthOptions,
+} from './options.js'
+import { inspectSymbol } from './redact.js'
+import type { AnyStitchScope, StitchScope } from './scopes.js'
+import type { StitchToken } from './token.js'
+import { TokenManager } from './token-manager.js'
+
+/** Options of one `getToken` call. */
+export interface GetTokenOptions {
+  /** Stops waiting (the shared request goes on for other callers). */
+  signal?: AbortSignal
+}
+
+/** Options of one `graphql` call. */
+export interface GraphQLCallOptions<TScope extends string = StitchScope> {
+  /** Scopes the call needs; defaults to the client's `scopes`. */
+  scopes?: readonly TScope[]
+  operationName?: string
+  signal?: AbortSignal
+  /**
+   * Timeout of the API request.
+   * @default 30000
+   */
+  timeoutMs?: number
+}
+
+/**
+ * A Stitch client: gets, caches and refreshes client tokens, and makes authenticated API
+ * calls. Create one per client id and share it; it is cheap to call and safe to log.
+ */
+export class StitchAuth<TScope extends string = StitchScope> {
+  readonly #options: ResolvedStitchAuthOptions
+  readonly #events = new EventHub()
+  readonly #tokens: TokenManager
+
+  constructor(options: StitchAuthOptions<TScope>) {
+    this.#options = resolveOptions(options)
+    if (this.#options.onEvent) this.#events.subscribe(this.#options.onEvent)
+    this.#tokens = new TokenManager(this.#options, this.#events)
+  }
+
+  /** The client id (not secret). */
+  get clientId(): string {
+    return this.#options.clientId
+  }
+
+  /** The resolved options; secrets inside are wrapped and never print. */
+  get options(): ResolvedStitchAuthOptions {
+    return this.#options
+  }
+
+  /**
+   * A token for `scopes` (default: the client's `scopes`). Served from memory while fresh;
+   * refreshed in the background before expiry; requested once for all concurrent callers.
+   */
+  getToken(scopes?: readonly TScope[], options?: GetTokenOptions): Promise<StitchToken> {
+    return this.#tokens.getToken(scopes, options?.signal)
+  }
+
+  /**
+   * Calls Stitch's GraphQL API with a token for `options.scopes` and returns `data`.
+   * When the API says the token is no longer valid, the token is dropped (if still cached)
+   * and the call is made once more with a new one.
+   */
+  async graphql<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options: GraphQLCallOptions<TScope> = {},
+  ): Promise<TData> {
+    for (let attempt = 1; ; attempt++) {
+      const token = await this.getToken(
+        options.scopes,
+        options.signal ? { signal: options.signal } : undefined,
+      )
+      const exchange = await postGraphQL({
+        url: this.#options.apiUrl,
+        fetch: this.#options.fetch,
+        authorization: token.authorizationHeader,
+        query,
+        variables,
+        operationName: options.operationName,
+        timeoutMs: options.timeoutMs ?? 30_000,
+        signal: options.signal,
+      })
+      if (exchange.unauthenticated && attempt === 1) {
+        await this.#tokens.invalidate(token, 'unauthenticated')
+        continue
+      }
+      if (exchange.errors.length > 0 || exchange.unauthenticated || exchange.status >= 400) {
+        throw graphQLError(exchange)
+      }
+      return exchange.data as TData
+    }
+  }
+
+  /**
+   * Drops `token` if it is still the cached one for its scopes, or every token when called
+   * without one. The next `getToken` mints anew.
+   */
+  invalidate(token?: StitchToken): Promise<void> {
+    return this.#tokens.invalidate(token)
+  }
+
+  /** Listens to events; returns the function that stops listening. */
+  subscribe(listener: StitchAuthListener): () => void {
+    return this.#events.subscribe(listener)
+  }
+
+  /**
+   * Stops the client: in-flight requests and retries are cancelled, listeners removed, and
+   * later calls fail with `STITCH_AUTH_CLIENT_CLOSED`. Nothing keeps the process alive after.
+   */
+  async close(): Promise<void> {
+    this.#tokens.close()
+    this.#events.clear()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  toJSON(): Record<string, unknown> {
+    const { clientId, tokenUrl, audience, apiUrl, credentials, defaultScopes } = this.#options
+    return {
+      clientId,
+      tokenUrl,
+      audience,
+      apiUrl,
+      authentication:
+        credentials.kind === 'clientSecret' ? 'client_secret_post' : 'private_key_jwt',
+      scopes: defaultScopes?.scopes ?? [],
+    }
+  }
+
+  toString(): string {
+    return `StitchAuth(${this.#options.clientId})`
+  }
+
+  [inspectSymbol](): string {
+    return `StitchAuth ${JSON.stringify(this.toJSON(), null, 2)}`
+  }
+}
+
+/**
+ * Creates a Stitch client. Options are validated here; every problem is listed in one
+ * `StitchConfigError`.
+ *
+ * @example
+ * const stitch = createStitchAuth({
+ *   clientId: process.env.STITCH_CLIENT_ID!,
+ *   clientSecret: process.env.STITCH_CLIENT_SECRET!,
+ *   scopes: ['client_paymentrequest'],
+ * })
+ * const token = await stitch.getToken()
+ */
+export function createStitchAuth(
+  options: StitchAuthOptions<AnyStitchScope> & { allowUnknownScopes: true },
+): StitchAuth<AnyStitchScope>
+export function createStitchAuth(options: StitchAuthOptions): StitchAuth
+export function createStitchAuth(options: StitchAuthOptions<string>): StitchAuth<string> {
+  return new StitchAuth(options)
+}

@@ -1,0 +1,90 @@
+export {
+  MemoryTokenCache,
+  type MemoryTokenCacheOptions,
+  type Promisable,
+  type TokenCache,
+  type TokenCacheLease,
+} from './cache.js'
+export {
+  createStitchAuth,
+  type GetTokenOptions,
+  type GraphQLCallOptions,
+  StitchAuth,
+} from './client.js'
+export {
+  CLIENT_ASSERTION_TYPE,
+  type ClientAuthentication,
+  type ClientAuthenticationContext,
+  type PrivateKeyInput,
+} from './client-auth.js'
+export {
+  type HttpErrorAnswer,
+  isStitchAuthError,
+  PUBLIC_ERROR_MESSAGES,
+  STITCH_AUTH_ERROR_CODES,
+  StitchApiError,
+  StitchAuthError,
+  type StitchAuthErrorCode,
+  StitchConfigError,
+  StitchEndpointUnavailableError,
+  type StitchGraphQLErrorDetail,
+  StitchResponseError,
+  StitchTokenRequestError,
+  toHttpErrorAnswer,
+} from './errors.js'
+export type { StitchAuthEvent, StitchAuthEventType, StitchAuthListener } from './events.js'
+export {
+  CREATE_PAYMENT_REQUEST_DOCUMENT,
+  createPaymentRequestOperation,
+  PAYMENT_REQUEST_STATUS_DOCUMENT,
+  type PaymentBeneficiary,
+  type PaymentRequestOperationOptions,
+  type PaymentRequestStatus,
+  paymentRequestStatusOperation,
+} from './operations.js'
+export {
+  DEFAULT_API_URL,
+  DEFAULT_TOKEN_URL,
+  type ResolvedStitchAuthOptions,
+  type StitchAuthOptions,
+  type StitchRetryOptions,
+} from './options.js'
+export {
+  createStitchProxyHandler,
+  defineOperation,
+  defineOperations,
+  type OperationInput,
+  type OperationOutput,
+  PROXY_CSRF_HEADER,
+  PROXY_ERROR_CODES,
+  type ProxyCallContext,
+  type ProxyErrorBody,
+  type ProxyErrorCode,
+  type ProxyHandleOptions,
+  type StitchOperation,
+  type StitchOperations,
+  type StitchProxyHandler,
+  type StitchProxyOptions,
+} from './proxy.js'
+export { redactToken, Secret } from './redact.js'
+export {
+  type AnyStitchScope,
+  closestScope,
+  findScopeProblems,
+  isStitchScope,
+  type NormalizedScopes,
+  normalizeScopes,
+  STITCH_SCOPES,
+  type StitchScope,
+  stitchScopeSchema,
+} from './scopes.js'
+export { type CachedToken, StitchToken } from './token.js'
+export {
+  buildTokenRequest,
+  isTransientStatus,
+  type ParseTokenResponseContext,
+  parseRetryAfter,
+  parseTokenResponse,
+  type TokenHttpRequest,
+  type TokenRequestParameters,
+} from './token-request.js'

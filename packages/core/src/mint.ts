@@ -1,0 +1,199 @@
+import ky, { isNetworkError } from 'ky'
+import type { ClientAuthentication } from './client-auth.js'
+import {
+  abortError,
+  STITCH_AUTH_ERROR_CODES,
+  StitchAuthError,
+  StitchEndpointUnavailableError,
+} from './errors.js'
+import type { EventHub } from './events.js'
+import type { ResolvedStitchAuthOptions } from './options.js'
+import type { NormalizedScopes } from './scopes.js'
+import type { CachedToken } from './token.js'
+import { buildTokenRequest, parseTokenResponse } from './token-request.js'
+
+/**
+ * One token request in progress, shared by everyone who waits for it. A background refresh
+ * must not keep a process alive on its own; once a caller waits on it, it may.
+ */
+export class Flight {
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #keepAlive: boolean
+
+  constructor(keepAlive: boolean) {
+    this.#keepAlive = keepAlive
+  }
+
+  keepAlive(): void {
+    this.#keepAlive = true
+    this.#timer?.ref?.()
+  }
+
+  /** Waits `ms`, or rejects when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason)
+        return
+      }
+      const onAbort = () => {
+        clearTimeout(this.#timer)
+        reject(signal.reason)
+      }
+      this.#timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort)
+        this.#timer = undefined
+        resolve()
+      }, ms)
+      if (!this.#keepAlive) this.#timer.unref?.()
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+}
+
+export interface MintContext {
+  options: ResolvedStitchAuthOptions
+  auth: ClientAuthentication
+  events: EventHub
+  scopes: NormalizedScopes
+  flight: Flight
+  /** Aborts when the client closes. */
+  signal: AbortSignal
+}
+
+export interface MintResult {
+  token: CachedToken
+  attempts: number
+}
+
+/**
+ * Requests a token, retrying what may succeed later (network errors, timeouts, 408, 429,
+ * 5xx, unreadable bodies) with full-jitter exponential backoff or the server's
+ * `Retry-After`, within `maxAttempts` and `deadlineMs`. Everything else fails at once.
+ */
+export async function mintToken(context: MintContext): Promise<MintResult> {
+  const { options, signal } = context
+  const deadline = Date.now() + options.deadlineMs
+  for (let attempt = 1; ; attempt++) {
+    let failure: StitchAuthError
+    try {
+      const token = await requestOnce(context, Math.max(1, deadline - Date.now()))
+      return { token, attempts: attempt }
+    } catch (error) {
+      if (signal.aborted) throw closedError(signal)
+      if (!(error instanceof StitchAuthError) || !error.retryable) throw error
+      failure = error
+    }
+
+    const retryAfterMs =
+      failure instanceof StitchEndpointUnavailableError ? failure.retryAfterMs : undefined
+    const status =
+      failure instanceof StitchEndpointUnavailableError ? failure.upstreamStatus : undefined
+    const delayMs = retryAfterMs ?? backoffDelay(attempt, options.retry)
+    const giveUp = (reason: string) =>
+      new StitchEndpointUnavailableError(
+        `${failure.message} Gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${reason}.`,
+        {
+          attempts: attempt,
+          ...(status === undefined ? {} : { status }),
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          cause: failure,
+        },
+      )
+
+    if (attempt >= options.retry.maxAttempts)
+      throw giveUp(`the retry limit is ${options.retry.maxAttempts} attempts`)
+    if (retryAfterMs !== undefined && retryAfterMs > options.retry.maxRetryAfterMs) {
+      throw giveUp(
+        `the server asked to wait ${Math.ceil(retryAfterMs / 1000)} s, longer than retry.maxRetryAfterMs (${options.retry.maxRetryAfterMs} ms)`,
+      )
+    }
+    if (Date.now() + delayMs >= deadline)
+      throw giveUp(`the next attempt would pass the ${options.deadlineMs} ms deadline`)
+
+    if (context.events.active) {
+      context.events.emit({
+        type: 'retryScheduled',
+        scopes: context.scopes.scopes,
+        attempt,
+        delayMs,
+        status,
+        error: failure,
+      })
+    }
+    try {
+      await context.flight.sleep(delayMs, signal)
+    } catch {
+      throw closedError(signal)
+    }
+  }
+}
+
+function backoffDelay(attempt: number, retry: ResolvedStitchAuthOptions['retry']): number {
+  const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1))
+  return Math.round(Math.random() * ceiling)
+}
+
+function closedError(signal: AbortSignal): StitchAuthError {
+  return signal.reason instanceof StitchAuthError ? signal.reason : abortError(signal)
+}
+
+async function requestOnce(context: MintContext, remainingMs: number): Promise<CachedToken> {
+  const { options, auth } = context
+  const timeoutMs = Math.min(options.attemptTimeoutMs, remainingMs)
+  // A fresh signature (and jti) for every attempt: assertions are single-use.
+  const credentials = await auth.credentials({
+    clientId: options.clientId,
+    audience: options.audience,
+    now: options.now(),
+  })
+  const request = buildTokenRequest({
+    tokenUrl: options.tokenUrl,
+    clientId: options.clientId,
+    scope: context.scopes.scope,
+    audience: options.audience,
+    credentials,
+  })
+  // One signal bounds the whole attempt, body included, so a stalled body cannot hang us.
+  const attemptSignal = AbortSignal.any([context.signal, AbortSignal.timeout(timeoutMs)])
+  const sentAt = options.now()
+  try {
+    const response = await ky(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      fetch: options.fetch,
+      retry: 0,
+      timeout: false,
+      throwHttpErrors: false,
+      signal: attemptSignal,
+    })
+    return await parseTokenResponse(response, { requested: context.scopes, sentAt })
+  } catch (error) {
+    if (error instanceof StitchAuthError || context.signal.aborted) throw error
+    if (attemptSignal.aborted) {
+      throw new StitchEndpointUnavailableError(
+        `The Stitch token endpoint did not answer within ${timeoutMs} ms.`,
+        { attempts: 1 },
+      )
+    }
+    // Only the low-level cause is kept: ky's own error holds the request, body and all.
+    const cause = isNetworkError(error) ? error.cause : error
+    const detail = cause instanceof Error ? describeNetworkError(cause) : 'network error'
+    throw new StitchEndpointUnavailableError(
+      `Could not reach the Stitch token endpoint at ${options.tokenUrl} (${detail}).`,
+      { attempts: 1, cause },
+    )
+  }
+}
+
+function describeNetworkError(error: Error): string {
+  const code = (error.cause as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' ? `${error.message}: ${code}` : error.message
+}
+
+export function clientClosedError(): StitchAuthError {
+  return new StitchAuthError('This stitch-auth client is closed; create a new one to get tokens.', {
+    code: STITCH_AUTH_ERROR_CODES.CLIENT_CLOSED,
+  })
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod'
+import { defineOperation, type ProxyCallContext } from './proxy.js'
+
+/** The bank account a shop is paid into; fixed on the server, never sent by the browser. */
+export interface PaymentBeneficiary {
+  name: string
+  /** Stitch's bank id, e.g. `fnb`, `absa`, `standard_bank`, `nedbank`, `capitec`. */
+  bankId: string
+  accountNumber: string
+}
+
+export interface PaymentRequestOperationOptions<TContext = unknown> {
+  beneficiary: PaymentBeneficiary
+  /** The reference that shows on the shop's statement (Stitch allows up to 12 characters). */
+  beneficiaryReference: string
+  /**
+   * The largest amount (in rand) a browser may ask for.
+   * @default 100000
+   */
+  maxAmount?: number
+  /**
+   * Decide the amount on the server from the browser's input (for example from the order
+   * the reference names) instead of trusting the browser's `amount`. Strongly recommended
+   * for anything but a donation box.
+   */
+  resolveAmount?: (
+    input: { amount: number; reference: string },
+    call: ProxyCallContext<TContext>,
+  ) => number | Promise<number>
+}
+
+export const CREATE_PAYMENT_REQUEST_DOCUMENT = /* GraphQL */ `
+  mutation CreatePaymentRequest($input: PaymentInitiationRequestInput!) {
+    clientPaymentInitiationRequestCreate(input: $input) {
+      paymentInitiationRequest { id url }
+    }
+  }
+`
+
+export const PAYMENT_REQUEST_STATUS_DOCUMENT = /* GraphQL */ `
+  query PaymentRequestStatus($id: ID!) {
+    node(id: $id) {
+      ... on PaymentInitiationRequest {
+        id
+        status { __typename }
+      }
+    }
+  }
+`
+
+const paymentRequestCreated = z.object({
+  clientPaymentInitiationRequestCreate: z.object({
+    paymentInitiationRequest: z.object({ id: z.string(), url: z.string() }),
+  }),
+})
+
+/**
+ * "Pay with Stitch" in one operation: the browser sends an amount in rand and its order
+ * reference; the beneficiary and the shop's reference come from the server.
+ *
+ * @example
+ * const operations = defineOperations({
+ *   createPaymentRequest: createPaymentRequestOperation({
+ *     beneficiary: { name: 'My Shop', bankId: 'fnb', accountNumber: '62000000000' },
+ *     beneficiaryReference: 'MyShop',
+ *   }),
+ * })
+ */
+export function createPaymentRequestOperation<TContext = unknown>(
+  options: PaymentRequestOperationOptions<TContext>,
+) {
+  const maxAmount = options.maxAmount ?? 100_000
+  return defineOperation({
+    document: CREATE_PAYMENT_REQUEST_DOCUMENT,
+    scopes: ['client_paymentrequest'],
+    input: z.strictObject({
+      amount: z
+        .number()
+        .positive('must be more than 0')
+        .max(maxAmount, `must be at most ${maxAmount}`)
+        .refine(
+          (value) => Number.isInteger(Math.round(value * 100 * 1e6) / 1e6),
+          'must have at most 2 decimals',
+        ),
+      reference: z
+        .string()
+        .trim()
+        .min(1, 'must not be empty')
+        .max(12, 'must be at most 12 characters')
+        .regex(/^[A-Za-z0-9 -]+$/, 'may hold letters, digits, spaces and dashes only'),
+    }),
+    toVariables: async (input, call: ProxyCallContext<TContext>) => ({
+      input: {
+        amount: {
+          quantity: options.resolveAmount ? await options.resolveAmount(input, call) : input.amount,
+          currency: 'ZAR',
+        },
+        payerReference: input.reference,
+        beneficiaryReference: options.beneficiaryReference,
+        externalReference: input.reference,
+        beneficiary: { bankAccount: { ...options.beneficiary } },
+      },
+    }),
+    toOutput: (data) => {
+      const { paymentInitiationRequest } =
+        paymentRequestCreated.parse(data).clientPaymentInitiationRequestCreate
+      return { id: paymentInitiationRequest.id, url: paymentInitiationRequest.url }
+    },
+  })
+}
+
+/** Payment request statuses a page can show. */
+export type PaymentRequestStatus = 'pending' | 'completed' | 'cancelled' | 'expired' | 'unknown'
+
+const statusNames: Record<string, PaymentRequestStatus> = {
+  PaymentInitiationRequestPending: 'pending',
+  PaymentInitiationRequestCompleted: 'completed',
+  PaymentInitiationRequestCancelled: 'cancelled',
+  PaymentInitiationRequestExpired: 'expired',
+}
+
+const paymentRequestNode = z.object({
+  node: z.object({ id: z.string(), status: z.object({ __typename: z.string() }) }).nullable(),
+})
+
+/**
+ * Reads a payment request's status by id. Ids are unguessable, but add `authorize` (via
+ * `defineOperation({ ...paymentRequestStatusOperation(), authorize })`) to tie them to a user.
+ */
+export function paymentRequestStatusOperation() {
+  return defineOperation({
+    document: PAYMENT_REQUEST_STATUS_DOCUMENT,
+    scopes: ['client_paymentrequest'],
+    input: z.strictObject({ id: z.string().min(1).max(200) }),
+    toOutput: (data, input) => {
+      const node = paymentRequestNode.parse(data).node
+      const status: PaymentRequestStatus = node
+        ? (statusNames[node.status.__typename] ?? 'unknown')
+        : 'unknown'
+      return { id: node?.id ?? input.id, status, found: node !== null }
+    },
+  })
+}

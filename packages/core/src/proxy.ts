@@ -1,0 +1,316 @@
+import type { z } from 'zod'
+import type { StitchAuth } from './client.js'
+import { StitchConfigError, toHttpErrorAnswer } from './errors.js'
+import type { StitchScope } from './scopes.js'
+
+/** What an operation's hooks know about the call: the Web request and the adapter's extras. */
+export interface ProxyCallContext<TContext = unknown> {
+  request: Request
+  /** Whatever the adapter passes along, e.g. `{ req, res }` in Express. */
+  context: TContext
+}
+
+/**
+ * One call the browser may make through the proxy. Everything that reaches Stitch is fixed
+ * here, on the server: the document, the scopes, and how browser input becomes variables.
+ */
+export interface StitchOperation<
+  TSchema extends z.ZodType = z.ZodType,
+  TOutput = unknown,
+  TContext = unknown,
+> {
+  /** The GraphQL document sent to Stitch; the browser can never change it. */
+  document: string
+  /** Scopes the call needs. */
+  scopes: readonly StitchScope[]
+  /** What the browser may send. Anything else is refused with 400 before Stitch is called. */
+  input: TSchema
+  /** Return false to refuse the caller (403), e.g. when no user is signed in. */
+  authorize?: (
+    call: ProxyCallContext<TContext>,
+    input: z.output<TSchema>,
+  ) => boolean | Promise<boolean>
+  /** Turns the validated input into GraphQL variables; server-side values go in here. */
+  toVariables?: (
+    input: z.output<TSchema>,
+    call: ProxyCallContext<TContext>,
+  ) => Record<string, unknown> | Promise<Record<string, unknown>>
+  /** Picks what the browser gets back from Stitch's `data`. */
+  toOutput: (data: unknown, input: z.output<TSchema>) => TOutput | Promise<TOutput>
+}
+
+/** A named set of operations: the whole surface the browser can reach. */
+// biome-ignore lint/suspicious/noExplicitAny: operations vary in their schema, output and context.
+export type StitchOperations = Record<string, StitchOperation<any, any, any>>
+
+/** Defines one operation with its types inferred from the schema and `toOutput`. */
+export function defineOperation<TSchema extends z.ZodType, TOutput, TContext = unknown>(
+  operation: StitchOperation<TSchema, TOutput, TContext>,
+): StitchOperation<TSchema, TOutput, TContext> {
+  return Object.freeze({ ...operation })
+}
+
+/** Defines the operations a proxy serves; `typeof` the result types the browser client. */
+export function defineOperations<const TOperations extends StitchOperations>(
+  operations: TOperations,
+): TOperations {
+  return Object.freeze({ ...operations })
+}
+
+/** What the browser sends to an operation. */
+export type OperationInput<TOperation> =
+  TOperation extends StitchOperation<infer TSchema, unknown, never> ? z.input<TSchema> : never
+
+/** What the browser gets back from an operation. */
+export type OperationOutput<TOperation> =
+  TOperation extends StitchOperation<z.ZodType, infer TOutput, never> ? Awaited<TOutput> : never
+
+/** Error codes the proxy answers with: the browser client turns them into typed errors. */
+export const PROXY_ERROR_CODES = {
+  METHOD_NOT_ALLOWED: 'method_not_allowed',
+  UNKNOWN_OPERATION: 'unknown_operation',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  CSRF_HEADER_MISSING: 'csrf_header_missing',
+  BODY_TOO_LARGE: 'body_too_large',
+  INVALID_JSON: 'invalid_json',
+  INVALID_INPUT: 'invalid_input',
+  FORBIDDEN: 'forbidden',
+  UPSTREAM_UNAVAILABLE: 'upstream_unavailable',
+  UPSTREAM_ERROR: 'upstream_error',
+  INTERNAL_ERROR: 'internal_error',
+} as const
+
+export type ProxyErrorCode = (typeof PROXY_ERROR_CODES)[keyof typeof PROXY_ERROR_CODES]
+
+/** The body of every proxy error response. */
+export interface ProxyErrorBody {
+  error: {
+    code: ProxyErrorCode
+    message: string
+    /** For `invalid_input`: where the input is wrong. */
+    issues?: { path: string; message: string }[]
+  }
+}
+
+/** The default anti-CSRF header: a custom header a cross-site form or image cannot send. */
+export const PROXY_CSRF_HEADER = 'x-stitch-proxy'
+
+export interface StitchProxyOptions<TOperations extends StitchOperations> {
+  client: StitchAuth
+  operations: TOperations
+  /**
+   * Header every call must carry (any non-empty value). Browsers only let a page set a
+   * custom header on same-origin requests or after a CORS preflight, which is what stops
+   * other sites from calling the proxy with the visitor's cookies.
+   * @default 'x-stitch-proxy'
+   */
+  csrfHeader?: string
+  /**
+   * Largest request body accepted, in bytes.
+   * @default 16384
+   */
+  maxBodyBytes?: number
+  /** Called with every failure the proxy hides from the browser (upstream errors). Log here. */
+  onError?: (error: unknown, operation: string) => void
+}
+
+export interface ProxyHandleOptions<TContext> {
+  /** The operation name, when the adapter routed it; otherwise the request path's last segment. */
+  operation?: string
+  context?: TContext
+}
+
+/** A Web `Request` → `Response` handler that serves the named operations, denying all else. */
+export type StitchProxyHandler<TContext = unknown> = (
+  request: Request,
+  options?: ProxyHandleOptions<TContext>,
+) => Promise<Response>
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * Creates the browser-safe proxy: POST `<base>/<operation>` with a JSON body runs that
+ * operation's fixed document with the validated input. Unknown operations, other methods,
+ * other content types, missing anti-CSRF header, oversized or invalid bodies and keys such
+ * as `__proto__` are refused before Stitch is called. Responses never carry a token.
+ */
+export function createStitchProxyHandler<TOperations extends StitchOperations, TContext = unknown>(
+  options: StitchProxyOptions<TOperations>,
+): StitchProxyHandler<TContext> {
+  const problems = proxyOptionProblems(options)
+  if (problems.length > 0)
+    throw new StitchConfigError(problems, 'Invalid stitch-auth proxy options')
+  const csrfHeader = (options.csrfHeader ?? PROXY_CSRF_HEADER).toLowerCase()
+  const maxBodyBytes = options.maxBodyBytes ?? 16_384
+
+  return async (request, handleOptions = {}) => {
+    const name = handleOptions.operation ?? lastPathSegment(request.url)
+    const operation =
+      name !== undefined && Object.hasOwn(options.operations, name)
+        ? options.operations[name]
+        : undefined
+    if (!operation || name === undefined) {
+      return proxyError(404, PROXY_ERROR_CODES.UNKNOWN_OPERATION, 'No such operation.')
+    }
+    if (request.method !== 'POST') {
+      return proxyError(405, PROXY_ERROR_CODES.METHOD_NOT_ALLOWED, 'Use POST.', { allow: 'POST' })
+    }
+    const contentType = request.headers.get('content-type') ?? ''
+    if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+      return proxyError(415, PROXY_ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, 'Send application/json.')
+    }
+    if (!request.headers.get(csrfHeader)) {
+      return proxyError(
+        403,
+        PROXY_ERROR_CODES.CSRF_HEADER_MISSING,
+        `Missing the ${csrfHeader} header.`,
+      )
+    }
+
+    const text = await readLimited(request, maxBodyBytes)
+    if (text === undefined) {
+      return proxyError(
+        413,
+        PROXY_ERROR_CODES.BODY_TOO_LARGE,
+        `The body is over ${maxBodyBytes} bytes.`,
+      )
+    }
+    let body: unknown
+    try {
+      body = JSON.parse(text === '' ? '{}' : text, (key, value: unknown) => {
+        if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKeyError()
+        return value
+      })
+    } catch (error) {
+      const message =
+        error instanceof ForbiddenKeyError
+          ? 'Keys such as __proto__ are not allowed.'
+          : 'The body is not valid JSON.'
+      return proxyError(400, PROXY_ERROR_CODES.INVALID_JSON, message)
+    }
+
+    const parsed = await operation.input.safeParseAsync(body)
+    if (!parsed.success) {
+      return proxyError(400, PROXY_ERROR_CODES.INVALID_INPUT, 'The input is invalid.', undefined, {
+        issues: parsed.error.issues.map((issue: z.core.$ZodIssue) => ({
+          path: issue.path.join('.'),
+          message: issue.message,
+        })),
+      })
+    }
+
+    const call: ProxyCallContext<TContext> = {
+      request,
+      context: handleOptions.context as TContext,
+    }
+    try {
+      if (operation.authorize && !(await operation.authorize(call, parsed.data))) {
+        return proxyError(403, PROXY_ERROR_CODES.FORBIDDEN, 'Not allowed.')
+      }
+      const variables = operation.toVariables
+        ? await operation.toVariables(parsed.data, call)
+        : (parsed.data as Record<string, unknown>)
+      const data = await options.client.graphql(operation.document, variables, {
+        scopes: operation.scopes,
+        signal: request.signal,
+      })
+      const output = await operation.toOutput(data, parsed.data)
+      return Response.json({ data: output }, { headers: { 'cache-control': 'no-store' } })
+    } catch (error) {
+      options.onError?.(error, name)
+      return upstreamError(error)
+    }
+  }
+}
+
+class ForbiddenKeyError extends Error {}
+
+function proxyOptionProblems(options: StitchProxyOptions<StitchOperations>): string[] {
+  const problems: string[] = []
+  if (typeof options.client?.graphql !== 'function') {
+    problems.push('"client" must be a client made with createStitchAuth()')
+  }
+  if (typeof options.operations !== 'object' || options.operations === null) {
+    problems.push('"operations" must be the object returned by defineOperations()')
+  } else {
+    for (const [name, operation] of Object.entries(options.operations)) {
+      if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) {
+        problems.push(
+          `operation name "${name}" must start with a letter and hold only letters, digits, _ and -`,
+        )
+      }
+      if (
+        typeof operation?.document !== 'string' ||
+        typeof operation.input?.safeParseAsync !== 'function'
+      ) {
+        problems.push(`operation "${name}" needs a GraphQL "document" and a zod "input" schema`)
+      }
+    }
+  }
+  if (
+    options.maxBodyBytes !== undefined &&
+    !(Number.isInteger(options.maxBodyBytes) && options.maxBodyBytes > 0)
+  ) {
+    problems.push('"maxBodyBytes" must be a positive whole number of bytes')
+  }
+  if (options.csrfHeader !== undefined && !/^[A-Za-z0-9-]+$/.test(options.csrfHeader)) {
+    problems.push('"csrfHeader" must be a header name')
+  }
+  return problems
+}
+
+function lastPathSegment(url: string): string | undefined {
+  const { pathname } = new URL(url)
+  const segment = pathname.slice(pathname.lastIndexOf('/') + 1)
+  // Encoded slashes or dots would let a path pose as another operation: refuse them.
+  return /^[A-Za-z][A-Za-z0-9_-]*$/.test(segment) ? segment : undefined
+}
+
+async function readLimited(request: Request, limit: number): Promise<string | undefined> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
+  if (declared > limit) return undefined
+  if (!request.body) return ''
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel()
+      return undefined
+    }
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return new TextDecoder().decode(bytes)
+}
+
+function proxyError(
+  status: number,
+  code: ProxyErrorCode,
+  message: string,
+  headers?: Record<string, string>,
+  extra?: Pick<ProxyErrorBody['error'], 'issues'>,
+): Response {
+  const body: ProxyErrorBody = { error: { code, message, ...extra } }
+  return Response.json(body, { status, headers: { 'cache-control': 'no-store', ...headers } })
+}
+
+/** Maps a failure behind the proxy to an answer that tells the browser enough and no more. */
+function upstreamError(error: unknown): Response {
+  const answer = toHttpErrorAnswer(error)
+  const code =
+    answer.status === 503
+      ? PROXY_ERROR_CODES.UPSTREAM_UNAVAILABLE
+      : answer.status === 502
+        ? PROXY_ERROR_CODES.UPSTREAM_ERROR
+        : PROXY_ERROR_CODES.INTERNAL_ERROR
+  return proxyError(answer.status, code, answer.body.error.message, answer.headers)
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod'
+
+/** The client-token scopes Stitch documents. */
+export const STITCH_SCOPES = [
+  'client_paymentrequest',
+  'client_bankaccountverification',
+  'client_imageupload',
+  'client_businesslookup',
+  'client_paymentauthorizationrequest',
+  'client_refund',
+  'client_disbursement',
+  'client_recurringpaymentconsentrequest',
+] as const
+
+/** A documented Stitch client scope. */
+export type StitchScope = (typeof STITCH_SCOPES)[number]
+
+/**
+ * A scope accepted where `allowUnknownScopes` is on: any documented scope autocompletes,
+ * and any other string is allowed for scopes Stitch adds later.
+ */
+export type AnyStitchScope = StitchScope | (string & {})
+
+export const stitchScopeSchema = z.enum(STITCH_SCOPES)
+
+const documentedScopes: ReadonlySet<string> = new Set(STITCH_SCOPES)
+
+export function isStitchScope(value: string): value is StitchScope {
+  return documentedScopes.has(value)
+}
+
+/** Scopes in their canonical form: deduplicated, sorted, and the space-joined key. */
+export interface NormalizedScopes {
+  readonly scopes: readonly string[]
+  /** The scopes joined by one space, as the token request's `scope` parameter. */
+  readonly scope: string
+}
+
+/** Problems found in a list of scopes, each a message that says what to fix. */
+export function findScopeProblems(
+  scopes: readonly unknown[],
+  allowUnknownScopes: boolean,
+): string[] {
+  const problems: string[] = []
+  if (scopes.length === 0) problems.push('at least one scope is required')
+  for (const scope of scopes) {
+    if (typeof scope !== 'string' || scope.trim() === '') {
+      problems.push('each scope must be a non-empty string')
+    } else if (/\s/.test(scope)) {
+      problems.push(`scope "${scope}" contains whitespace; pass each scope as its own array item`)
+    } else if (!allowUnknownScopes && !isStitchScope(scope)) {
+      problems.push(unknownScopeMessage(scope))
+    }
+  }
+  return problems
+}
+
+function unknownScopeMessage(scope: string): string {
+  const suggestion = closestScope(scope)
+  const hint = suggestion ? ` Did you mean "${suggestion}"?` : ''
+  return (
+    `unknown scope "${scope}".${hint} Valid scopes: ${STITCH_SCOPES.join(', ')}. ` +
+    'If Stitch has added this scope, pass allowUnknownScopes: true.'
+  )
+}
+
+/** Sorts and deduplicates scopes so that the same set always gives the same key. */
+export function normalizeScopes(scopes: readonly string[]): NormalizedScopes {
+  const sorted = [...new Set(scopes)].sort()
+  return Object.freeze({ scopes: Object.freeze(sorted), scope: sorted.join(' ') })
+}
+
+/** The documented scope nearest to `input` by edit distance, if it is close enough. */
+export function closestScope(input: string): StitchScope | undefined {
+  const needle = input.toLowerCase()
+  let best: StitchScope | undefined
+  let bestDistance = Number.POSITIVE_INFINITY
+  for (const scope of STITCH_SCOPES) {
+    const distance = editDistance(needle, scope)
+    if (distance < bestDistance) {
+      best = scope
+      bestDistance = distance
+    }
+  }
+  // A third of the candidate's length still reads as a typo; more is a different word.
+  return best && bestDistance <= Math.ceil(best.length / 3) ? best : undefined
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution)
+    }
+    previous = current
+  }
+  return previous[b.length] ?? 0
+}

@@ -1,0 +1,37 @@
+import { describe, expectTypeOf, it } from 'vitest'
+import {
+  createStitchAuth,
+  type StitchAuth,
+  type StitchScope,
+  type StitchToken,
+} from '../src/index.js'
+
+describe('types', () => {
+  it('types scopes as the documented union', () => {
+    const stitch = createStitchAuth({ clientId: 'a', clientSecret: 'b', scopes: ['client_refund'] })
+    expectTypeOf(stitch).toEqualTypeOf<StitchAuth<StitchScope>>()
+    expectTypeOf(stitch.getToken).parameter(0).toEqualTypeOf<readonly StitchScope[] | undefined>()
+    expectTypeOf(stitch.getToken()).resolves.toEqualTypeOf<StitchToken>()
+    // @ts-expect-error a misspelt scope does not compile
+    createStitchAuth({ clientId: 'a', clientSecret: 'b', scopes: ['client_refnud'] })
+    // @ts-expect-error nor in getToken
+    void stitch.getToken(['client_paymentrequests'])
+  })
+
+  it('accepts any string scope with allowUnknownScopes', () => {
+    const stitch = createStitchAuth({
+      clientId: 'a',
+      clientSecret: 'b',
+      allowUnknownScopes: true,
+      scopes: ['client_newthing'],
+    })
+    expectTypeOf(stitch.getToken).toBeCallableWith(['client_other'])
+  })
+
+  it('exposes the token fields users rely on', () => {
+    expectTypeOf<StitchToken['accessToken']>().toEqualTypeOf<string>()
+    expectTypeOf<StitchToken['tokenType']>().toEqualTypeOf<'Bearer'>()
+    expectTypeOf<StitchToken['expiresAt']>().toEqualTypeOf<Date>()
+    expectTypeOf<StitchToken['authorizationHeader']>().toEqualTypeOf<string>()
+  })
+})

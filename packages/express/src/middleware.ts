@@ -1,0 +1,91 @@
+import {
+  type AnyStitchScope,
+  closestScope,
+  isStitchScope,
+  StitchAuth,
+  type StitchAuthOptions,
+  StitchConfigError,
+  type StitchScope,
+} from '@stitch-auth/core'
+import type { RequestHandler } from 'express'
+
+/** `stitchAuth()` with a client shared by several routes, so they share one token cache. */
+export interface StitchAuthClientOptions<TScope extends string = StitchScope> {
+  /** The client from `createStitchAuth()`; every route given the same client shares its cache. */
+  client: StitchAuth<TScope>
+  /**
+   * Scopes this route needs. Order and duplicates do not matter: the same set is one token.
+   * @default the client's `scopes`
+   * @example ['client_paymentrequest']
+   */
+  scopes?: readonly NoInfer<TScope>[]
+}
+
+/** Either a shared client (and the route's scopes) or the options to create one. */
+export type StitchAuthMiddlewareOptions<TScope extends string = StitchScope> =
+  | StitchAuthClientOptions<TScope>
+  | StitchAuthOptions<TScope>
+
+/** The middleware, with the client it uses (e.g. to `close()` it on shutdown). */
+export type StitchAuthMiddleware<TScope extends string = StitchScope> = RequestHandler & {
+  readonly client: StitchAuth<TScope>
+}
+
+/**
+ * Middleware that sets `req.stitchToken` to a client token for the route's scopes. Tokens
+ * come from the client's cache (no I/O while fresh); a failure goes to `next(err)` as the
+ * core `StitchAuthError`, whose `statusCode` and `headers` Express's error handler uses.
+ *
+ * @example
+ * const stitch = createStitchAuth({ clientId, clientSecret, scopes: ['client_paymentrequest'] })
+ * app.use('/checkout', stitchAuth({ client: stitch }))
+ */
+export function stitchAuth<TScope extends string = StitchScope>(
+  options: StitchAuthClientOptions<TScope>,
+): StitchAuthMiddleware<TScope>
+export function stitchAuth(
+  options: StitchAuthOptions<AnyStitchScope> & { allowUnknownScopes: true },
+): StitchAuthMiddleware<AnyStitchScope>
+export function stitchAuth(options: StitchAuthOptions): StitchAuthMiddleware
+export function stitchAuth(
+  options: StitchAuthMiddlewareOptions<string>,
+): StitchAuthMiddleware<string> {
+  const shared = typeof options === 'object' && options !== null && 'client' in options
+  const client = shared ? options.client : new StitchAuth<string>(options)
+  // Core caches by array identity, so handing it this same array keeps the warm path lookup-only.
+  const scopes = shared ? options.scopes : undefined
+  if (shared) checkSharedOptions(options)
+
+  const middleware: RequestHandler = (req, _res, next) => {
+    client.getToken(scopes).then((token) => {
+      req.stitchToken = token
+      next()
+    }, next)
+  }
+  return Object.assign(middleware, { client })
+}
+
+function checkSharedOptions({ client, scopes, ...rest }: StitchAuthClientOptions<string>): void {
+  const problems: string[] = []
+  if (typeof client?.getToken !== 'function') {
+    problems.push('"client" must be a client from createStitchAuth()')
+  }
+  const extra = Object.keys(rest)
+  if (extra.length > 0) {
+    problems.push(`give "client" or client options, not both (also got: ${extra.join(', ')})`)
+  }
+  if (scopes !== undefined && (!Array.isArray(scopes) || scopes.length === 0)) {
+    problems.push('"scopes" must be a non-empty array of scopes')
+  } else if (scopes === undefined && client?.options?.defaultScopes === undefined) {
+    problems.push('"scopes" is required when the client has no default scopes')
+  } else if (client?.options && !client.options.allowUnknownScopes) {
+    for (const scope of scopes ?? []) {
+      if (isStitchScope(scope)) continue
+      const suggestion = closestScope(scope)
+      problems.push(
+        `"scopes": unknown scope "${scope}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+      )
+    }
+  }
+  if (problems.length > 0) throw new StitchConfigError(problems, 'Invalid stitchAuth() options')
+}

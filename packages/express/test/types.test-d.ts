@@ -1,0 +1,87 @@
+import {
+  createPaymentRequestOperation,
+  createStitchAuth,
+  defineOperation,
+  defineOperations,
+  type ExpressProxyCall,
+  type StitchToken,
+  stitchAuth,
+  stitchProxy,
+} from '@stitch-auth/express'
+import express, { type Request, type Router } from 'express'
+import { describe, expectTypeOf, it } from 'vitest'
+
+const stitch = createStitchAuth({
+  clientId: 'id',
+  clientSecret: 'secret',
+  scopes: ['client_paymentrequest'],
+})
+
+const payment = createPaymentRequestOperation({
+  beneficiary: { name: 'Shop', bankId: 'fnb', accountNumber: '1' },
+  beneficiaryReference: 'Shop',
+})
+
+describe('req.stitchToken', () => {
+  it('is a StitchToken with a string accessToken, without a cast', () => {
+    const app = express()
+    app.get('/checkout', stitchAuth({ client: stitch }), (req, res) => {
+      expectTypeOf(req.stitchToken).toEqualTypeOf<StitchToken>()
+      expectTypeOf(req.stitchToken.accessToken).toEqualTypeOf<string>()
+      expectTypeOf(req.stitchToken.authorizationHeader).toEqualTypeOf<string>()
+      res.end()
+    })
+    express.Router().post('/pay', (req) => {
+      expectTypeOf(req.stitchToken.accessToken).toEqualTypeOf<string>()
+    })
+    expectTypeOf<Request['stitchToken']>().toEqualTypeOf<StitchToken>()
+  })
+})
+
+describe('stitchAuth()', () => {
+  it('checks scopes against the shared client or the documented list', () => {
+    stitchAuth({ client: stitch, scopes: ['client_refund', 'client_paymentrequest'] })
+    // @ts-expect-error a typo is not a Stitch scope
+    stitchAuth({ client: stitch, scopes: ['client_paymentreqest'] })
+    // @ts-expect-error a typo is not a Stitch scope
+    stitchAuth({ clientId: 'id', clientSecret: 's', scopes: ['client_paymentreqest'] })
+    stitchAuth({
+      clientId: 'id',
+      clientSecret: 's',
+      scopes: ['client_new'],
+      allowUnknownScopes: true,
+    })
+  })
+
+  it('returns Express middleware that carries its client', () => {
+    const middleware = stitchAuth({ clientId: 'id', clientSecret: 's', scopes: ['client_refund'] })
+    express().use(middleware)
+    expectTypeOf(middleware.client.getToken).returns.resolves.toEqualTypeOf<StitchToken>()
+  })
+})
+
+describe('stitchProxy()', () => {
+  it('is a Router whose operations may read the Express req and res', () => {
+    const operations = defineOperations({
+      createPaymentRequest: payment,
+      members: defineOperation({
+        ...payment,
+        authorize: (call: ExpressProxyCall) => {
+          expectTypeOf(call.context.req).toEqualTypeOf<Request>()
+          return call.context.res.locals.user !== undefined
+        },
+      }),
+    })
+    expectTypeOf(stitchProxy({ client: stitch, operations })).toEqualTypeOf<Router>()
+  })
+
+  it('refuses operations written for another framework context', () => {
+    const nest = defineOperation({
+      ...payment,
+      authorize: (call: { request: globalThis.Request; context: { user: string } }) =>
+        call.context.user === 'alice',
+    })
+    // @ts-expect-error the hook wants a context Express does not give
+    stitchProxy({ client: stitch, operations: { nest } })
+  })
+})

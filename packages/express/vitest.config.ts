@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  resolve: { conditions: ['@stitch-auth/source'] },
+  ssr: { resolve: { conditions: ['@stitch-auth/source'] } },
+  test: {
+    include: ['test/**/*.test.ts'],
+    reporters: ['default', ['json', { outputFile: '../../.artifacts/vitest/express.json' }]],
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
+  },
+})

@@ -1,0 +1,47 @@
+export {
+  createPaymentRequestOperation,
+  defineOperation,
+  defineOperations,
+  isStitchAuthError,
+  PROXY_CSRF_HEADER,
+  paymentRequestStatusOperation,
+  STITCH_AUTH_ERROR_CODES,
+  StitchApiError,
+  StitchAuthError,
+  type StitchAuthErrorCode,
+  type StitchAuthEvent,
+  type StitchAuthOptions,
+  StitchConfigError,
+  StitchEndpointUnavailableError,
+  type StitchOperation,
+  type StitchOperations,
+  StitchResponseError,
+  type StitchScope,
+  StitchTokenRequestError,
+} from '@stitch-auth/core'
+export {
+  STITCH_PROXY_HANDLER,
+  STITCH_TOKEN_PROPERTY,
+} from './stitch-auth.constants.js'
+export {
+  StitchAuthExceptionFilter,
+  type StitchErrorResponseBody,
+  stitchErrorResponseBody,
+} from './stitch-auth.filter.js'
+export { StitchAuthModule } from './stitch-auth.module.js'
+export {
+  STITCH_AUTH_MODULE_OPTIONS,
+  type StitchAuthForRootAsyncOptions,
+  type StitchAuthForRootOptions,
+  type StitchAuthModuleExtras,
+  type StitchAuthModuleOptions,
+  type StitchAuthProxyOptions,
+} from './stitch-auth.module-definition.js'
+export {
+  createStitchProxyController,
+  type StitchProxyContext,
+  StitchProxyController,
+  type StitchProxyControllerInstance,
+} from './stitch-auth.proxy.js'
+export { StitchAuthService } from './stitch-auth.service.js'
+export { StitchToken, StitchTokenInterceptor, UseStitchToken } from './stitch-auth.token.js'

@@ -1,0 +1,54 @@
+import type { OnApplicationShutdown } from '@nestjs/common'
+import type {
+  GetTokenOptions,
+  GraphQLCallOptions,
+  StitchAuth,
+  StitchAuthListener,
+  StitchScope,
+  StitchToken,
+} from '@stitch-auth/core'
+
+/**
+ * The module's Stitch client, injectable anywhere the module is visible:
+ * `constructor(private readonly stitch: StitchAuthService) {}`. The class is its own injection
+ * token. Every method is core's; `client` is the core `StitchAuth` itself, to hand to other
+ * adapters (e.g. `@stitch-auth/express`) so they share one token cache.
+ */
+export class StitchAuthService implements OnApplicationShutdown {
+  constructor(
+    /** The underlying core client. Share it; don't close it yourself. */
+    readonly client: StitchAuth,
+  ) {}
+
+  /** A token for `scopes` (default: the module's `scopes`), cached and refreshed by core. */
+  getToken(scopes?: readonly StitchScope[], options?: GetTokenOptions): Promise<StitchToken> {
+    return this.client.getToken(scopes, options)
+  }
+
+  /** Calls Stitch's GraphQL API with a token for `options.scopes` and returns `data`. */
+  graphql<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: GraphQLCallOptions,
+  ): Promise<TData> {
+    return this.client.graphql<TData>(query, variables, options)
+  }
+
+  /** Drops `token` if still cached, or every token without one. */
+  invalidate(token?: StitchToken): Promise<void> {
+    return this.client.invalidate(token)
+  }
+
+  /** Listens to core's events (token minted, cache hit, refresh failed, …); returns `off`. */
+  subscribe(listener: StitchAuthListener): () => void {
+    return this.client.subscribe(listener)
+  }
+
+  /**
+   * Nest calls this on `app.close()` (and on signals after `app.enableShutdownHooks()`), after
+   * the HTTP server has stopped: the client cancels what is in flight and holds no handle.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close()
+  }
+}

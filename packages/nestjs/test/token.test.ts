@@ -1,0 +1,195 @@
+import { Controller, Get, Module, Post } from '@nestjs/common'
+import { APP_FILTER } from '@nestjs/core'
+import type { StitchSimulator } from '@stitch-auth/testing'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import {
+  StitchAuthExceptionFilter,
+  StitchAuthModule,
+  StitchAuthService,
+  StitchToken,
+  UseStitchToken,
+} from '../src/index.js'
+import {
+  CLIENT_SECRET,
+  listen,
+  type RunningApp,
+  request,
+  simulatorOptions,
+  startSimulator,
+} from './helpers.js'
+
+@Controller('refunds')
+class RefundsController {
+  constructor(private readonly stitch: StitchAuthService) {}
+
+  @Post()
+  @UseStitchToken(['client_refund'])
+  async create(@StitchToken() token: StitchToken) {
+    // Use the token as a handler would: ask Stitch what it grants.
+    const response = await fetch(this.stitch.client.options.apiUrl, {
+      method: 'POST',
+      headers: { authorization: token.authorizationHeader, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ clientScopes }' }),
+    })
+    const { data } = (await response.json()) as { data: { clientScopes: string[] } }
+    return { scopes: token.scopes, granted: data.clientScopes, preview: token.preview }
+  }
+
+  @Get('disbursements')
+  @UseStitchToken(['client_disbursement'])
+  disburse(@StitchToken() token: StitchToken) {
+    return { scopes: token.scopes }
+  }
+
+  @Get('handler-fails')
+  @UseStitchToken()
+  async handlerFails() {
+    // The token is fine; the handler's own call lacks a scope and Stitch refuses it.
+    return this.stitch.graphql('query { node(id: "x") { id } }', undefined, {
+      scopes: ['client_refund'],
+    })
+  }
+
+  @Get('no-decorator')
+  noDecorator(@StitchToken() token: StitchToken) {
+    return { scopes: token.scopes }
+  }
+}
+
+@Controller('checkout')
+@UseStitchToken()
+class CheckoutController {
+  @Get()
+  read(@StitchToken() token: StitchToken) {
+    return { scopes: token.scopes, json: JSON.parse(JSON.stringify(token)) }
+  }
+}
+
+@Controller('plain')
+class PlainController {
+  constructor(private readonly stitch: StitchAuthService) {}
+
+  @Get()
+  async plain() {
+    return (await this.stitch.getToken(['client_disbursement'])).scopes
+  }
+}
+
+let sim: StitchSimulator
+let running: RunningApp
+let tokens: string[]
+
+beforeEach(async () => {
+  sim = await startSimulator()
+  tokens = []
+  @Module({
+    imports: [
+      StitchAuthModule.forRoot({
+        ...simulatorOptions(sim),
+        // One attempt, so a fault surfaces at once instead of being retried.
+        retry: { maxAttempts: 1 },
+        onEvent: (event) => {
+          if (event.type === 'tokenMinted') tokens.push(event.tokenPreview)
+        },
+      }),
+    ],
+    controllers: [RefundsController, CheckoutController],
+  })
+  class AppModule {}
+  running = await listen(AppModule)
+})
+
+afterEach(async () => {
+  await running.close()
+  await sim.close()
+})
+
+describe('@UseStitchToken() + @StitchToken()', () => {
+  it('gives the route a working token with the scopes it asked for', async () => {
+    const response = await request(`${running.url}/refunds`, { method: 'POST' })
+
+    expect(response).toMatchObject({
+      status: 201,
+      json: { scopes: ['client_refund'], granted: ['client_refund'] },
+    })
+    expect(sim.stats.tokenRequests.total).toBe(1)
+  })
+
+  it('uses the module’s default scopes on a controller-level decorator', async () => {
+    const response = await request(`${running.url}/checkout`)
+
+    expect(response).toMatchObject({ status: 200, json: { scopes: ['client_paymentrequest'] } })
+    // Even serialised on purpose, the token shows only a preview.
+    expect((response.json as { json: { accessToken: string } }).json.accessToken).toMatch(/…$/)
+  })
+
+  it('answers 503 with Retry-After when the token endpoint is down, leaking nothing', async () => {
+    sim.fault({ endpoint: 'token', status: 503, retryAfter: 2, times: 1 })
+
+    const response = await request(`${running.url}/refunds`, { method: 'POST' })
+
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('2')
+    expect(response.json).toEqual({
+      statusCode: 503,
+      code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE',
+      message: 'Stitch is unavailable; try again shortly.',
+    })
+    expect(response.text).not.toContain(CLIENT_SECRET)
+    expect(response.text).not.toContain('Bearer')
+    expect(sim.stats.apiCalls.total).toBe(0)
+
+    // Once Stitch is back, the same route works.
+    const retried = await request(`${running.url}/refunds`, { method: 'POST' })
+    expect(retried.status).toBe(201)
+    expect(retried.text).not.toContain(CLIENT_SECRET)
+    expect(retried.text).not.toContain('Bearer')
+    expect(tokens).toHaveLength(1)
+  })
+
+  it('answers 502 when Stitch refuses the token', async () => {
+    const response = await request(`${running.url}/refunds/disbursements`)
+
+    expect(response.status).toBe(502)
+    expect(response.json).toEqual({
+      statusCode: 502,
+      code: 'STITCH_AUTH_TOKEN_REJECTED',
+      message: 'Stitch could not complete the request.',
+    })
+    expect(response.text).not.toContain(CLIENT_SECRET)
+    expect(response.text).not.toContain('invalid_scope')
+  })
+
+  it('maps Stitch errors thrown by the handler itself too', async () => {
+    const response = await request(`${running.url}/refunds/handler-fails`)
+
+    expect(response.status).toBe(502)
+    expect(response.json).toMatchObject({ code: 'STITCH_AUTH_API_FORBIDDEN' })
+  })
+
+  it('fails loudly when @StitchToken() is used without @UseStitchToken()', async () => {
+    const response = await request(`${running.url}/refunds/no-decorator`)
+
+    expect(response.status).toBe(500)
+    expect(sim.stats.tokenRequests.total).toBe(0)
+  })
+})
+
+describe('StitchAuthExceptionFilter app-wide', () => {
+  it('maps Stitch errors of any route when registered as APP_FILTER', async () => {
+    @Module({
+      imports: [StitchAuthModule.forRoot({ ...simulatorOptions(sim), retry: { maxAttempts: 1 } })],
+      controllers: [PlainController],
+      providers: [{ provide: APP_FILTER, useClass: StitchAuthExceptionFilter }],
+    })
+    class FilteredModule {}
+    const app = await listen(FilteredModule)
+    try {
+      const response = await request(`${app.url}/plain`)
+      expect(response.status).toBe(502)
+      expect(response.json).toMatchObject({ code: 'STITCH_AUTH_TOKEN_REJECTED' })
+    } finally {
+      await app.close()
+    }
+  })
+})

@@ -1,0 +1,18 @@
+export {
+  isRedisTokenCacheError,
+  REDIS_TOKEN_CACHE_ERROR_CODES,
+  RedisTokenCacheError,
+  type RedisTokenCacheErrorCode,
+  type RedisTokenCacheOperation,
+} from './errors.js'
+export type {
+  RedisTokenCacheEvent,
+  RedisTokenCacheEventType,
+  RedisTokenCacheListener,
+} from './events.js'
+export type {
+  RedisCommandClient,
+  RedisTokenCacheOptions,
+  ResolvedRedisTokenCacheOptions,
+} from './options.js'
+export { createRedisTokenCache, RedisTokenCache } from './redis-token-cache.js'

@@ -1,0 +1,423 @@
+import type { CachedToken, TokenCache, TokenCacheLease } from '@stitch-auth/core'
+import { createClient } from 'redis'
+import { randomId, TokenCodec } from './codec.js'
+import {
+  REDIS_TOKEN_CACHE_ERROR_CODES,
+  RedisTokenCacheError,
+  type RedisTokenCacheOperation,
+} from './errors.js'
+import type { RedisTokenCacheEvent, RedisTokenCacheListener } from './events.js'
+import {
+  type RedisCommandClient,
+  type RedisTokenCacheOptions,
+  type ResolvedRedisTokenCacheOptions,
+  resolveOptions,
+} from './options.js'
+
+/** Lease value left behind by a holder that wrote its token (see `leaseHoldAfterWriteMs`). */
+const WRITTEN = 'written'
+
+/**
+ * KEYS[1] token, KEYS[2] lease; ARGV[1] expected value prefix ('' = any value), ARGV[2] the
+ * "written" marker. Deletes the token if it still is the expected one, and with it the marker a
+ * lease holder left, so the next miss can mint at once.
+ */
+const DELETE_SCRIPT = `
+local value = redis.call('GET', KEYS[1])
+if not value then return 0 end
+if ARGV[1] ~= '' and string.sub(value, 1, #ARGV[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+return 1
+`
+
+/**
+ * KEYS[1] lease; ARGV[1] our lease id, ARGV[2] how long to keep it after a write (0 = delete),
+ * ARGV[3] the "written" marker. A lease that expired and was taken by another holder is theirs.
+ */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2])
+else
+  redis.call('DEL', KEYS[1])
+end
+return 1
+`
+
+const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
+
+interface KeyNames {
+  readonly token: string
+  readonly lease: string
+}
+
+interface HeldLease {
+  readonly id: string
+  wrote: boolean
+}
+
+interface OwnedClient extends RedisCommandClient {
+  connect(): Promise<unknown>
+  close(): Promise<void>
+  destroy(): void
+}
+
+/**
+ * A token cache in Redis, shared by every instance of an app: tokens are encrypted with
+ * AES-256-GCM, key names are HMACs, and `acquireLease` lets one instance of the fleet mint while
+ * the others wait for its token. Every operation is bounded by `operationTimeoutMs`; a failing
+ * Redis makes operations throw {@link RedisTokenCacheError} quickly, which core treats as a miss.
+ *
+ * @example
+ * const cache = createRedisTokenCache({ url: process.env.REDIS_URL, encryptionKey })
+ * const stitch = createStitchAuth({ clientId, clientSecret, scopes, cache })
+ */
+export class RedisTokenCache implements TokenCache, AsyncDisposable {
+  readonly #options: ResolvedRedisTokenCacheOptions
+  readonly #codec: TokenCodec
+  readonly #client: RedisCommandClient
+  readonly #owned: OwnedClient | undefined
+  readonly #listeners = new Set<RedisTokenCacheListener>()
+  readonly #names = new Map<string, Promise<KeyNames>>()
+  readonly #leases = new Map<string, HeldLease>()
+  /** Settles when a client that was still connecting first connects or fails; then cleared. */
+  #connecting: Promise<void> | undefined
+  #stopWaiting: (() => void) | undefined
+  #available = true
+  #unavailableSince = 0
+  #closed = false
+  readonly #onReady = () => this.#markAvailable()
+  readonly #onDisconnect = (error?: unknown) => this.#markUnavailable('connection', error)
+
+  constructor(options: RedisTokenCacheOptions) {
+    const resolved = resolveOptions(options)
+    this.#options = resolved.options
+    this.#codec = new TokenCodec(resolved.secret)
+    if (this.#options.onEvent) this.#listeners.add(this.#options.onEvent)
+
+    if (resolved.client) {
+      this.#client = resolved.client
+      this.#owned = undefined
+      // 'reconnecting' and 'ready' are informational; an 'error' listener on a client that is
+      // not ours would hide errors its owner wants to see, so none is added.
+      this.#client.on('reconnecting', this.#onDisconnect)
+    } else {
+      const maxDelay = this.#options.maxReconnectDelayMs
+      const { clientOptions } = resolved
+      const owned = createClient({
+        ...clientOptions,
+        url: resolved.url,
+        // A command for a disconnected Redis fails at once instead of queueing behind the outage.
+        disableOfflineQueue: true,
+        socket: {
+          // Jittered so a fleet doesn't reconnect in lockstep when Redis comes back.
+          reconnectStrategy: (retries: number) =>
+            Math.round(Math.min(maxDelay, 50 * 2 ** retries) * (0.5 + Math.random() / 2)),
+          ...clientOptions.socket,
+        },
+      }) satisfies OwnedClient
+      this.#client = owned
+      this.#owned = owned
+      // Without an 'error' listener node-redis would crash the process on a lost connection.
+      owned.on('error', this.#onDisconnect)
+      owned.connect().catch(() => {
+        // Reported through 'error'; the client keeps reconnecting on its own.
+      })
+    }
+    this.#client.on('ready', this.#onReady)
+    if (this.#client.isOpen && !this.#client.isReady) {
+      // Operations wait for a first connection (within their time limit) instead of failing
+      // during start-up. A failed attempt ends the wait: 'error' for our client, 'reconnecting'
+      // or 'end' for one we don't own (we add no 'error' listener to those).
+      const settleOn = this.#owned ? ['ready', 'error'] : ['ready', 'reconnecting', 'end']
+      this.#connecting = new Promise<void>((resolve) => {
+        const settle = () => {
+          for (const event of settleOn) this.#client.off(event, settle)
+          this.#connecting = undefined
+          this.#stopWaiting = undefined
+          resolve()
+        }
+        this.#stopWaiting = settle
+        for (const event of settleOn) this.#client.on(event, settle)
+      })
+    }
+  }
+
+  /** The resolved options (without the encryption key). */
+  get options(): ResolvedRedisTokenCacheOptions {
+    return this.#options
+  }
+
+  /** Whether the last operation or connection event found Redis answering. */
+  get available(): boolean {
+    return this.#available
+  }
+
+  async get(key: string): Promise<CachedToken | undefined> {
+    return this.#run('get', async (signal) => {
+      const names = await this.#keyNames(key)
+      const value = await this.#send(['GET', names.token], signal)
+      if (value === undefined) return undefined
+      const token = await this.#codec.open(names.token, value)
+      if (token === undefined) {
+        this.#emit({ type: 'entryRejected' })
+        return undefined
+      }
+      return token.expiresAt > Date.now() ? token : undefined
+    })
+  }
+
+  async set(key: string, token: CachedToken): Promise<void> {
+    // Nothing outlives its token: an expired one is not written at all.
+    if (token.expiresAt <= Date.now()) return
+    await this.#run('set', async (signal) => {
+      const names = await this.#keyNames(key)
+      const value = await this.#codec.seal(names.token, token)
+      const ttlMs = Math.floor(token.expiresAt - Date.now())
+      if (ttlMs <= 0) return
+      await this.#send(['SET', names.token, value, 'PX', String(ttlMs)], signal)
+      const lease = this.#leases.get(key)
+      if (lease) lease.wrote = true
+    })
+  }
+
+  async delete(key: string, accessToken?: string): Promise<void> {
+    await this.#run('delete', async (signal) => {
+      const names = await this.#keyNames(key)
+      // Lua cannot decrypt, so "still this token" is checked on the value's fingerprint prefix.
+      const expected = accessToken === undefined ? '' : await this.#codec.valuePrefix(accessToken)
+      await this.#send(
+        ['EVAL', DELETE_SCRIPT, '2', names.token, names.lease, expected, WRITTEN],
+        signal,
+      )
+    })
+  }
+
+  async acquireLease(key: string, ttlMs: number): Promise<TokenCacheLease | undefined> {
+    return this.#run('lease', async (signal) => {
+      const names = await this.#keyNames(key)
+      const id = randomId()
+      const ttl = String(Math.max(1, Math.ceil(ttlMs)))
+      const reply = await this.#send(['SET', names.lease, id, 'NX', 'PX', ttl], signal)
+      if (reply === undefined) return undefined
+      if (signal.aborted) {
+        // Granted after the caller gave up: hand it back rather than block the fleet until it
+        // expires.
+        this.#client
+          .sendCommand(['EVAL', RELEASE_SCRIPT, '1', names.lease, id, '0', WRITTEN])
+          .catch(() => {})
+        return undefined
+      }
+      const held: HeldLease = { id, wrote: false }
+      this.#leases.set(key, held)
+      let released = false
+      return {
+        release: async () => {
+          if (released) return
+          released = true
+          if (this.#leases.get(key) === held) this.#leases.delete(key)
+          const holdMs = held.wrote ? this.#options.leaseHoldAfterWriteMs : 0
+          await this.#run('release', (releaseSignal) =>
+            this.#send(
+              ['EVAL', RELEASE_SCRIPT, '1', names.lease, id, String(holdMs), WRITTEN],
+              releaseSignal,
+            ),
+          )
+        },
+      }
+    })
+  }
+
+  /** Listens to the cache's events; returns the function that stops listening. */
+  subscribe(listener: RedisTokenCacheListener): () => void {
+    this.#listeners.add(listener)
+    return () => {
+      this.#listeners.delete(listener)
+    }
+  }
+
+  /**
+   * Stops the cache: later operations fail with `STITCH_AUTH_REDIS_CLOSED`. A client created
+   * from `url` is closed (waiting briefly for commands in flight); a client you passed stays open.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#client.off('ready', this.#onReady)
+    this.#client.off('reconnecting', this.#onDisconnect)
+    this.#stopWaiting?.()
+    this.#listeners.clear()
+    const owned = this.#owned
+    if (!owned) return
+    if (owned.isReady) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        owned.close().catch(() => {}),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, Math.max(1_000, this.#options.operationTimeoutMs))
+        }),
+      ])
+      clearTimeout(timer)
+    }
+    // Our 'error' listener stays: a dying socket may still report, and it is a no-op now.
+    owned.destroy()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  toJSON(): Record<string, unknown> {
+    const { keyPrefix, operationTimeoutMs, leaseHoldAfterWriteMs } = this.#options
+    return {
+      keyPrefix,
+      operationTimeoutMs,
+      leaseHoldAfterWriteMs,
+      ownsClient: this.#owned !== undefined,
+      available: this.#available,
+    }
+  }
+
+  toString(): string {
+    return `RedisTokenCache(${this.#options.keyPrefix})`
+  }
+
+  [inspectSymbol](): string {
+    return `RedisTokenCache ${JSON.stringify(this.toJSON(), null, 2)}`
+  }
+
+  /**
+   * Runs one operation under the time limit. Whatever goes wrong becomes a RedisTokenCacheError;
+   * the outcome updates the available/unavailable state.
+   */
+  async #run<T>(
+    operation: RedisTokenCacheOperation,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    if (this.#closed) {
+      throw new RedisTokenCacheError('The Redis token cache is closed', {
+        code: REDIS_TOKEN_CACHE_ERROR_CODES.CLOSED,
+        operation,
+      })
+    }
+    const limitMs = this.#options.operationTimeoutMs
+    const controller = new AbortController()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort()
+        reject(
+          new RedisTokenCacheError(`Redis did not answer the ${operation} within ${limitMs} ms`, {
+            code: REDIS_TOKEN_CACHE_ERROR_CODES.TIMEOUT,
+            operation,
+          }),
+        )
+      }, limitMs)
+    })
+    const pending = work(controller.signal)
+    // The losing side of the race must not become an unhandled rejection.
+    pending.catch(() => {})
+    try {
+      const result = await Promise.race([pending, deadline])
+      this.#markAvailable()
+      return result
+    } catch (error) {
+      const failure =
+        error instanceof RedisTokenCacheError ? error : unavailableError(operation, error)
+      this.#markUnavailable(operation, failure)
+      throw failure
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Sends one command; fails at once when the client is disconnected. Replies come as text. */
+  async #send(args: string[], signal: AbortSignal): Promise<string | undefined> {
+    if (!this.#client.isReady && this.#connecting) await this.#connecting
+    if (!this.#client.isReady) {
+      // Checked here too for clients we don't own, whose offline queue may be enabled.
+      throw new Error('Redis is not connected')
+    }
+    const reply = await this.#client.sendCommand(args, { abortSignal: signal })
+    if (reply === null || reply === undefined) return undefined
+    if (typeof reply === 'string') return reply
+    // A client with a Buffer type mapping answers bulk strings as bytes.
+    if (reply instanceof Uint8Array) return new TextDecoder().decode(reply)
+    return String(reply)
+  }
+
+  #keyNames(key: string): Promise<KeyNames> {
+    let names = this.#names.get(key)
+    if (names === undefined) {
+      // Core uses a handful of keys (one per scope set); the bound only guards against misuse.
+      if (this.#names.size >= 1_000) this.#names.clear()
+      names = this.#codec.hashKey(key).then((hash) => {
+        // The hash tag ({…}) puts a token and its lease in one cluster slot, for the Lua scripts.
+        const tag = `{${hash}}`
+        return {
+          token: `${this.#options.keyPrefix}token:${tag}`,
+          lease: `${this.#options.keyPrefix}lease:${tag}`,
+        }
+      })
+      names.catch(() => this.#names.delete(key))
+      this.#names.set(key, names)
+    }
+    return names
+  }
+
+  #markAvailable(): void {
+    if (this.#available || this.#closed) return
+    this.#available = true
+    this.#emit({ type: 'redisRecovered', downForMs: Date.now() - this.#unavailableSince })
+  }
+
+  #markUnavailable(operation: RedisTokenCacheOperation, error: unknown): void {
+    if (!this.#available || this.#closed) return
+    this.#available = false
+    this.#unavailableSince = Date.now()
+    this.#emit({
+      type: 'redisUnavailable',
+      operation,
+      error:
+        error instanceof RedisTokenCacheError
+          ? error
+          : unavailableError(operation, error ?? new Error('connection lost')),
+    })
+  }
+
+  #emit(event: RedisTokenCacheEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event)
+      } catch {
+        // A listener's failure is its own; the cache goes on.
+      }
+    }
+  }
+}
+
+function unavailableError(
+  operation: RedisTokenCacheOperation,
+  cause: unknown,
+): RedisTokenCacheError {
+  const reason = cause instanceof Error && cause.message ? `: ${cause.message.slice(0, 200)}` : ''
+  return new RedisTokenCacheError(`Redis failed the ${operation}${reason}`, {
+    code: REDIS_TOKEN_CACHE_ERROR_CODES.UNAVAILABLE,
+    operation,
+    cause,
+  })
+}
+
+/**
+ * Creates a Redis token cache to pass as `cache` to `createStitchAuth`. Options are validated
+ * here; every problem is listed in one `StitchConfigError`.
+ *
+ * @example
+ * import { createClient } from 'redis'
+ * const redis = await createClient({ url: process.env.REDIS_URL }).on('error', console.error).connect()
+ * const cache = createRedisTokenCache({ client: redis, encryptionKey: process.env.STITCH_CACHE_KEY! })
+ */
+export function createRedisTokenCache(options: RedisTokenCacheOptions): RedisTokenCache {
+  return new RedisTokenCache(options)
+}

@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RedisServer, startRedisServer } from './helpers/redis-server.js'
+
+const INSTANCES = 8
+const fixture = fileURLToPath(new URL('./fixtures/get-token.mjs', import.meta.url))
+const builtEntries = ['../dist/index.js', '../node_modules/@stitch-auth/core/dist/index.js'].map(
+  (path) => fileURLToPath(new URL(path, import.meta.url)),
+)
+
+interface InstanceResult {
+  pid: number
+  tokenHash: string
+  durationMs: number
+  events: string[]
+}
+
+let redis: RedisServer
+let sim: StitchSimulator
+
+beforeAll(async () => {
+  for (const entry of builtEntries) {
+    if (!existsSync(entry)) {
+      throw new Error(
+        `${entry} is missing: the fleet test runs the built packages. Build them first: ` +
+          'pnpm turbo run build --filter=@stitch-auth/redis...',
+      )
+    }
+  }
+  redis = await startRedisServer()
+  sim = await startStitchSimulator({
+    clients: [
+      { clientId: 'fleet-client', clientSecret: 'fleet-secret', scopes: ['client_paymentrequest'] },
+    ],
+  })
+})
+afterAll(async () => {
+  await sim?.close()
+  await redis?.stop()
+})
+
+function launch(): { child: ChildProcess; ready: Promise<void>; result: Promise<InstanceResult> } {
+  const child = spawn(process.execPath, [fixture], {
+    env: {
+      ...process.env,
+      REDIS_URL: redis.url,
+      STITCH_CACHE_KEY: 'fleet-test-encryption-key-0123456789abcdef',
+      KEY_PREFIX: 'fleet:',
+      STITCH_CLIENT_ID: 'fleet-client',
+      STITCH_CLIENT_SECRET: 'fleet-secret',
+      STITCH_TOKEN_URL: sim.tokenUrl,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  let markReady: () => void
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve
+  })
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+    if (stdout.startsWith('ready\n')) markReady()
+  })
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const result = new Promise<InstanceResult>((resolve, reject) => {
+    child.on('exit', (code) => {
+      const line = stdout.split('\n').filter(Boolean).at(-1)
+      if (code !== 0 || !line || line === 'ready') {
+        reject(new Error(`instance ${child.pid} exited with ${code}:\n${stderr}`))
+      } else {
+        resolve(JSON.parse(line) as InstanceResult)
+      }
+    })
+  })
+  result.catch(() => {})
+  return { child, ready, result }
+}
+
+describe('a fleet of processes sharing one Redis', () => {
+  it(`${INSTANCES} cold processes started together mint exactly one token`, async () => {
+    const instances = Array.from({ length: INSTANCES }, () => launch())
+    // Everyone has loaded the packages and connected before anyone asks for a token.
+    await Promise.all(instances.map((instance) => instance.ready))
+    sim.resetStats()
+    for (const { child } of instances) child.stdin!.end('go\n')
+    const results = await Promise.all(instances.map((instance) => instance.result))
+
+    const hashes = new Set(results.map((result) => result.tokenHash))
+    const minted = results.filter((result) => result.events.includes('tokenMinted'))
+    console.info(
+      `[fleet] ${INSTANCES} processes: ${sim.stats.tokenRequests.total} token request(s), ` +
+        `${hashes.size} distinct token(s), ${minted.length} minter(s), durations ms: ` +
+        results.map((result) => result.durationMs).join(', '),
+    )
+    expect(sim.stats.tokenRequests.total).toBe(1)
+    expect(hashes.size).toBe(1)
+    expect(minted).toHaveLength(1)
+    for (const result of results) expect(result.events).not.toContain('cacheError')
+  }, 60_000)
+})

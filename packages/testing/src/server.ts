@@ -1,0 +1,447 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { type RegisteredClient, registerClient } from './clients.js'
+import { FaultRegistry, runFault } from './faults.js'
+import { processGraphQLRequest } from './graphql-endpoint.js'
+import {
+  BodyTooLargeError,
+  escapeHtml,
+  jsonReply,
+  mediaType,
+  type Reply,
+  readBody,
+  send,
+} from './http.js'
+import { SimulatorState } from './state.js'
+import { peekTokenParams, processTokenRequest } from './token-endpoint.js'
+import type {
+  FaultHandle,
+  FaultSpec,
+  SimulatedPaymentRequest,
+  SimulatedRefund,
+  SimulatorClient,
+  SimulatorStats,
+  StitchSimulator,
+  StitchSimulatorOptions,
+  TokenRequestLogEntry,
+} from './types.js'
+
+const TOKEN_BODY_LIMIT = 64 * 1024
+const GRAPHQL_BODY_LIMIT = 1024 * 1024
+
+/**
+ * Starts a local Stitch: a real HTTP server with the client-credentials token endpoint and a
+ * GraphQL API, on 127.0.0.1 and a free port unless told otherwise.
+ *
+ * @example
+ * await using sim = await startStitchSimulator({
+ *   clients: [{ clientId: 'test-client', clientSecret: 'test-secret', scopes: ['client_paymentrequest'] }],
+ * })
+ * const response = await fetch(sim.tokenUrl, { method: 'POST', body: new URLSearchParams({ ... }) })
+ */
+export async function startStitchSimulator(
+  options: StitchSimulatorOptions = {},
+): Promise<StitchSimulator> {
+  const settings = resolveOptions(options)
+  const state = new SimulatorState(settings.state)
+  for (const client of settings.clients) state.clients.set(client.clientId, client)
+  const simulator = new Simulator(state, settings.host)
+  await simulator.listen(settings.port)
+  return simulator
+}
+
+function resolveOptions(options: StitchSimulatorOptions) {
+  const problems: string[] = []
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    clients = [],
+    tokenLifetimeSeconds = 3600,
+    clockOffsetMs = 0,
+    assertionLeewaySeconds = 5,
+    unauthenticatedStatus = 200,
+    requestLogLimit = 10_000,
+  } = options
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    problems.push(`"port" must be an integer 0-65535 (got ${String(port)})`)
+  }
+  if (typeof host !== 'string' || host === '') problems.push('"host" must be a non-empty string')
+  if (!isPositiveInteger(tokenLifetimeSeconds)) {
+    problems.push(
+      `"tokenLifetimeSeconds" must be a positive integer (got ${String(tokenLifetimeSeconds)})`,
+    )
+  }
+  if (!Number.isFinite(clockOffsetMs)) {
+    problems.push(`"clockOffsetMs" must be a finite number (got ${String(clockOffsetMs)})`)
+  }
+  if (!(Number.isFinite(assertionLeewaySeconds) && assertionLeewaySeconds >= 0)) {
+    problems.push(
+      `"assertionLeewaySeconds" must be a number >= 0 (got ${String(assertionLeewaySeconds)})`,
+    )
+  }
+  if (unauthenticatedStatus !== 200 && unauthenticatedStatus !== 401) {
+    problems.push(
+      `"unauthenticatedStatus" must be 200 or 401 (got ${String(unauthenticatedStatus)})`,
+    )
+  }
+  if (!isPositiveInteger(requestLogLimit)) {
+    problems.push(`"requestLogLimit" must be a positive integer (got ${String(requestLogLimit)})`)
+  }
+  const registered: RegisteredClient[] = []
+  const seen = new Set<string>()
+  if (!Array.isArray(clients)) problems.push('"clients" must be an array')
+  else {
+    for (const client of clients) {
+      try {
+        const r = registerClient(client)
+        if (seen.has(r.clientId)) problems.push(`client "${r.clientId}" is listed more than once`)
+        seen.add(r.clientId)
+        registered.push(r)
+      } catch (error) {
+        problems.push((error as Error).message.replace(/^Invalid simulator client:\n- /, ''))
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new TypeError(`Invalid Stitch simulator options:\n- ${problems.join('\n- ')}`)
+  }
+  return {
+    port,
+    host,
+    clients: registered,
+    state: {
+      tokenLifetimeSeconds,
+      clockOffsetMs,
+      assertionLeewaySeconds,
+      unauthenticatedStatus,
+      requestLogLimit,
+    },
+  }
+}
+
+const isPositiveInteger = (n: unknown): n is number =>
+  typeof n === 'number' && Number.isInteger(n) && n > 0
+
+/** A URL host for the address: wildcard binds are reached through loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1'
+  if (host === '::') return '[::1]'
+  return host.includes(':') ? `[${host}]` : host
+}
+
+class Simulator implements StitchSimulator {
+  readonly #state: SimulatorState
+  readonly #host: string
+  readonly #faults = new FaultRegistry()
+  readonly #sockets = new Set<Socket>()
+  // Aborted by close(): fault delays end at once instead of keeping the process alive.
+  readonly #closing = new AbortController()
+  readonly #server = createServer((req, res) => {
+    this.#handle(req, res).catch((error: unknown) => {
+      send(
+        res,
+        this.#state.now(),
+        jsonReply(500, {
+          error: 'server_error',
+          error_description: `Simulator bug: ${String(error)}`,
+        }),
+      )
+    })
+  })
+  #closed: Promise<void> | undefined
+
+  constructor(state: SimulatorState, host: string) {
+    this.#state = state
+    this.#host = host
+    this.#server.on('connection', (socket) => {
+      this.#sockets.add(socket)
+      socket.once('close', () => this.#sockets.delete(socket))
+    })
+  }
+
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject)
+      this.#server.listen(port, this.#host, () => {
+        this.#server.off('error', reject)
+        resolve()
+      })
+    })
+    const { port: actual } = this.#server.address() as AddressInfo
+    this.#state.baseUrl = `http://${urlHost(this.#host)}:${actual}`
+  }
+
+  get url(): string {
+    return this.#state.baseUrl
+  }
+
+  get tokenUrl(): string {
+    return this.#state.tokenUrl
+  }
+
+  get graphqlUrl(): string {
+    return `${this.#state.baseUrl}/graphql`
+  }
+
+  addClient(client: SimulatorClient): void {
+    const registered = registerClient(client)
+    this.#state.clients.set(registered.clientId, registered)
+  }
+
+  removeClient(clientId: string): boolean {
+    return this.#state.clients.delete(clientId)
+  }
+
+  fault(spec: FaultSpec): FaultHandle {
+    return this.#faults.add(spec)
+  }
+
+  clearFaults(): void {
+    this.#faults.clear()
+  }
+
+  get stats(): SimulatorStats {
+    return this.#state.snapshot()
+  }
+
+  resetStats(): void {
+    this.#state.resetStats()
+  }
+
+  get tokenRequests(): readonly TokenRequestLogEntry[] {
+    return this.#state.log
+  }
+
+  expireAllTokens(): void {
+    const now = this.#state.now()
+    for (const token of this.#state.tokens.values())
+      token.expiresAt = Math.min(token.expiresAt, now)
+  }
+
+  setClockOffset(ms: number): void {
+    if (!Number.isFinite(ms))
+      throw new TypeError(`clock offset must be a finite number of ms (got ${ms})`)
+    this.#state.settings.clockOffsetMs = ms
+  }
+
+  setTokenLifetime(seconds: number): void {
+    if (!isPositiveInteger(seconds)) {
+      throw new TypeError(`token lifetime must be a positive integer of seconds (got ${seconds})`)
+    }
+    this.#state.settings.tokenLifetimeSeconds = seconds
+  }
+
+  get paymentRequests(): readonly SimulatedPaymentRequest[] {
+    return structuredClone([...this.#state.paymentRequests.values()])
+  }
+
+  get refunds(): readonly SimulatedRefund[] {
+    return structuredClone([...this.#state.refunds.values()])
+  }
+
+  completePaymentRequest(id: string): SimulatedPaymentRequest {
+    const request = this.#paymentRequest(id)
+    if (request.status.type === 'cancelled') {
+      throw new Error(`Payment request "${id}" is cancelled and can't be completed`)
+    }
+    if (request.status.type === 'pending') {
+      request.status = {
+        type: 'completed',
+        date: new Date(this.#state.now()).toISOString(),
+        amount: { ...request.amount },
+      }
+    }
+    return structuredClone(request)
+  }
+
+  cancelPaymentRequest(id: string, reason = 'cancelled by the simulator'): SimulatedPaymentRequest {
+    const request = this.#paymentRequest(id)
+    if (request.status.type === 'completed') {
+      throw new Error(`Payment request "${id}" is completed and can't be cancelled`)
+    }
+    request.status = { type: 'cancelled', date: new Date(this.#state.now()).toISOString(), reason }
+    return structuredClone(request)
+  }
+
+  #paymentRequest(id: string): SimulatedPaymentRequest {
+    const request = this.#state.paymentRequests.get(id)
+    if (request === undefined) throw new Error(`No payment request with id "${id}"`)
+    return request
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.#closing.abort()
+      this.#faults.clear()
+      this.#server.close(() => resolve())
+      // server.close() only waits for connections to end; hung and keep-alive ones never would.
+      for (const socket of this.#sockets) socket.destroy()
+    })
+    return this.#closed
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { pathname } = new URL(req.url ?? '/', 'http://simulator')
+    if (pathname === '/connect/token') return this.#handleToken(req, res)
+    if (pathname === '/graphql') return this.#handleGraphQL(req, res)
+    const pay = /^\/pay\/([\w-]+)(\/complete)?$/.exec(pathname)
+    if (pay?.[1] !== undefined) return this.#handlePayPage(req, res, pay[1], pay[2] !== undefined)
+    if (pathname === '/' && req.method === 'GET') {
+      return this.#reply(
+        res,
+        jsonReply(200, {
+          name: 'Stitch simulator',
+          tokenUrl: this.tokenUrl,
+          graphqlUrl: this.graphqlUrl,
+        }),
+      )
+    }
+    this.#reply(
+      res,
+      jsonReply(404, { error: 'not_found', error_description: `No route ${pathname}` }),
+    )
+  }
+
+  async #handleToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = this.#state.now()
+    const body = await this.#readBody(req, TOKEN_BODY_LIMIT)
+    if (body === null) return
+    const fault = this.#faults.take('token')
+    if (fault !== undefined) {
+      const peek = peekTokenParams(body)
+      const outcome = await runFault(fault, this.#faultContext(req, res, 'token', peek.scopes))
+      if (outcome.kind !== 'continue') {
+        this.#state.recordTokenRequest(
+          withoutUndefined({
+            at,
+            clientId: peek.clientId,
+            scope: peek.scope,
+            authMethod: peek.authMethod,
+            jti: peek.jti,
+            outcome: 'fault',
+            status: outcome.kind === 'reply' ? outcome.reply.status : 0,
+          }),
+        )
+        if (outcome.kind === 'reply') this.#reply(res, outcome.reply)
+        return
+      }
+    }
+    const result = await processTokenRequest(this.#state, {
+      method: req.method ?? 'GET',
+      mediaType: mediaType(req),
+      body,
+    })
+    this.#state.recordTokenRequest(
+      withoutUndefined({
+        at,
+        clientId: result.clientId,
+        scope: result.scope,
+        authMethod: result.authMethod,
+        jti: result.jti,
+        outcome: result.outcome,
+        status: result.reply.status,
+      }),
+    )
+    this.#reply(res, result.reply)
+  }
+
+  async #handleGraphQL(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await this.#readBody(req, GRAPHQL_BODY_LIMIT)
+    if (body === null) return
+    const fault = this.#faults.take('graphql')
+    if (fault !== undefined) {
+      const outcome = await runFault(fault, this.#faultContext(req, res, 'graphql', []))
+      if (outcome.kind !== 'continue') {
+        this.#state.countApiCall('faulted')
+        if (outcome.kind === 'reply') this.#reply(res, outcome.reply)
+        return
+      }
+    }
+    const result = await processGraphQLRequest(this.#state, {
+      method: req.method ?? 'GET',
+      mediaType: mediaType(req),
+      authorization: req.headers.authorization,
+      body,
+    })
+    this.#state.countApiCall(result.kind)
+    this.#reply(res, result.reply)
+  }
+
+  async #handlePayPage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    complete: boolean,
+  ): Promise<void> {
+    const request = this.#state.paymentRequests.get(id)
+    const html = (status: number, title: string, content: string): Reply => ({
+      status,
+      headers: { 'Content-Type': 'text/html; charset=utf-8' },
+      body: `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${content}</body></html>`,
+    })
+    if (request === undefined) {
+      return this.#reply(res, html(404, 'Not found', '<h1>No such payment request</h1>'))
+    }
+    if (complete) {
+      if (req.method !== 'POST') {
+        return this.#reply(res, { status: 405, headers: { Allow: 'POST' }, body: '' })
+      }
+      if (request.status.type === 'pending') this.completePaymentRequest(id)
+      return this.#reply(res, { status: 303, headers: { Location: `/pay/${id}` }, body: '' })
+    }
+    if (req.method !== 'GET')
+      return this.#reply(res, { status: 405, headers: { Allow: 'GET' }, body: '' })
+    const amount = `R ${request.amount.quantity.toFixed(2)}`
+    const button =
+      request.status.type === 'pending'
+        ? `<form method="post" action="/pay/${escapeHtml(id)}/complete"><button>Simulate payment</button></form>`
+        : ''
+    this.#reply(
+      res,
+      html(
+        200,
+        `Stitch simulator — ${amount}`,
+        `<h1>Stitch simulator — payment request ${escapeHtml(id)}, ${escapeHtml(amount)}</h1>` +
+          `<p>Beneficiary reference: ${escapeHtml(request.beneficiaryReference)}</p>` +
+          `<p>Status: ${escapeHtml(request.status.type)}</p>${button}`,
+      ),
+    )
+  }
+
+  /** The body, undefined when over the limit, or null when the client went away. */
+  async #readBody(req: IncomingMessage, limit: number): Promise<string | undefined | null> {
+    try {
+      return await readBody(req, limit)
+    } catch (error) {
+      return error instanceof BodyTooLargeError ? undefined : null
+    }
+  }
+
+  #faultContext(
+    req: IncomingMessage,
+    res: ServerResponse,
+    endpoint: FaultSpec['endpoint'],
+    requestedScopes: readonly string[],
+  ) {
+    return {
+      endpoint,
+      requestedScopes,
+      signal: this.#closing.signal,
+      isConnected: () => !res.destroyed && !req.socket.destroyed,
+      reset: () => req.socket.resetAndDestroy(),
+    }
+  }
+
+  #reply(res: ServerResponse, reply: Reply): void {
+    send(res, this.#state.now(), reply)
+  }
+}
+
+/** Keeps log entries free of `key: undefined`, so they compare and print cleanly. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+}

@@ -1,0 +1,153 @@
+import type { RegisteredClient } from './clients.js'
+import type {
+  SimulatedPaymentRequest,
+  SimulatedRefund,
+  SimulatorStats,
+  TokenRequestLogEntry,
+  TokenRequestOutcome,
+} from './types.js'
+
+export interface IssuedToken {
+  readonly clientId: string
+  readonly scopes: ReadonlySet<string>
+  /** Epoch ms on the simulator's clock. */
+  expiresAt: number
+}
+
+export interface StateSettings {
+  tokenLifetimeSeconds: number
+  clockOffsetMs: number
+  assertionLeewaySeconds: number
+  unauthenticatedStatus: 200 | 401
+  requestLogLimit: number
+}
+
+const OUTCOMES: readonly TokenRequestOutcome[] = [
+  'issued',
+  'invalid_client',
+  'invalid_request',
+  'invalid_scope',
+  'unsupported_grant_type',
+  'unauthorized_client',
+  'fault',
+]
+
+// Expired tokens and used jtis are dropped only when a map has doubled since the last sweep,
+// which keeps issuing O(1) amortized even in long benchmarks.
+const MIN_SWEEP_SIZE = 1024
+
+/** Everything the endpoints share; one instance per simulator, no module-level state. */
+export class SimulatorState {
+  readonly settings: StateSettings
+  readonly clients = new Map<string, RegisteredClient>()
+  readonly tokens = new Map<string, IssuedToken>()
+  readonly paymentRequests = new Map<string, SimulatedPaymentRequest>()
+  readonly refunds = new Map<string, SimulatedRefund>()
+  /** `${clientId} ${nonce}` → refund id: the nonce makes refund creation idempotent. */
+  readonly refundsByNonce = new Map<string, string>()
+  baseUrl = ''
+  #usedJtis = new Map<string, number>()
+  #tokenSweepAt = MIN_SWEEP_SIZE
+  #jtiSweepAt = MIN_SWEEP_SIZE
+  #log: TokenRequestLogEntry[] = []
+  #stats = emptyCounters()
+
+  constructor(settings: StateSettings) {
+    this.settings = settings
+  }
+
+  get tokenUrl(): string {
+    return `${this.baseUrl}/connect/token`
+  }
+
+  /** The simulator's clock, read at call time so offset changes apply at once. */
+  now(): number {
+    return Date.now() + this.settings.clockOffsetMs
+  }
+
+  findLiveToken(accessToken: string): IssuedToken | undefined {
+    const token = this.tokens.get(accessToken)
+    return token !== undefined && token.expiresAt > this.now() ? token : undefined
+  }
+
+  addToken(accessToken: string, token: IssuedToken): void {
+    if (this.tokens.size >= this.#tokenSweepAt) {
+      const now = this.now()
+      for (const [key, value] of this.tokens) if (value.expiresAt <= now) this.tokens.delete(key)
+      this.#tokenSweepAt = Math.max(MIN_SWEEP_SIZE, this.tokens.size * 2)
+    }
+    this.tokens.set(accessToken, token)
+  }
+
+  /** Records a jti; false when this client already used it (a replay). */
+  useJti(clientId: string, jti: string, keepUntil: number): boolean {
+    const key = `${clientId}\u0000${jti}`
+    if (this.#usedJtis.has(key)) return false
+    if (this.#usedJtis.size >= this.#jtiSweepAt) {
+      const now = this.now()
+      for (const [k, until] of this.#usedJtis) if (until <= now) this.#usedJtis.delete(k)
+      this.#jtiSweepAt = Math.max(MIN_SWEEP_SIZE, this.#usedJtis.size * 2)
+    }
+    this.#usedJtis.set(key, keepUntil)
+    return true
+  }
+
+  recordTokenRequest(entry: TokenRequestLogEntry): void {
+    const counters = this.#stats.tokenRequests
+    counters.total++
+    counters.byOutcome[entry.outcome]++
+    if (entry.clientId !== undefined) {
+      counters.byClient[entry.clientId] = (counters.byClient[entry.clientId] ?? 0) + 1
+    }
+    this.#log.push(Object.freeze(entry))
+    if (this.#log.length > this.settings.requestLogLimit) {
+      this.#log.splice(0, this.#log.length - this.settings.requestLogLimit)
+    }
+  }
+
+  countApiCall(kind: 'ok' | 'unauthenticated' | 'forbidden' | 'faulted'): void {
+    const api = this.#stats.apiCalls
+    api.total++
+    if (kind !== 'ok') api[kind]++
+  }
+
+  get log(): readonly TokenRequestLogEntry[] {
+    return [...this.#log]
+  }
+
+  snapshot(): SimulatorStats {
+    const now = this.now()
+    let liveTokens = 0
+    for (const token of this.tokens.values()) if (token.expiresAt > now) liveTokens++
+    const { tokenRequests, apiCalls } = this.#stats
+    return {
+      tokenRequests: {
+        total: tokenRequests.total,
+        byClient: { ...tokenRequests.byClient },
+        byOutcome: { ...tokenRequests.byOutcome },
+      },
+      apiCalls: { ...apiCalls },
+      liveTokens,
+    }
+  }
+
+  resetStats(): void {
+    this.#stats = emptyCounters()
+    this.#log = []
+  }
+}
+
+function emptyCounters(): Omit<SimulatorStats, 'liveTokens'> {
+  return {
+    tokenRequests: {
+      total: 0,
+      // No prototype: a client id such as "__proto__" must be counted, not change the object.
+      byClient: Object.create(null) as Record<string, number>,
+      byOutcome: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<
+        TokenRequestOutcome,
+        number
+      >,
+    },
+    apiCalls: { total: 0, unauthenticated: 0, forbidden: 0, faulted: 0 },
+  }
+}

@@ -1,0 +1,281 @@
+/** The outcome recorded for one request to the token endpoint. */
+export type TokenRequestOutcome =
+  | 'issued'
+  | 'invalid_client'
+  | 'invalid_request'
+  | 'invalid_scope'
+  | 'unsupported_grant_type'
+  | 'unauthorized_client'
+  | 'fault'
+
+/** How a token request tried to authenticate the client. */
+export type ClientAuthMethod = 'client_secret' | 'private_key_jwt' | 'none'
+
+/** A client the simulator knows, like one created in the Stitch dashboard. */
+export interface SimulatorClient {
+  /**
+   * The client's id, sent as `client_id`.
+   * @example 'test-18fd4f7c-0b62-4a7e-9c1d-5e2a1f0c3b44'
+   */
+  clientId: string
+  /**
+   * The secret of a secret-based client (`client_secret`). Give exactly one of `clientSecret`
+   * and `publicKey`.
+   * @default undefined
+   * @example 'a-long-random-secret'
+   */
+  clientSecret?: string
+  /**
+   * The public key of a certificate-based client (`private_key_jwt`): an SPKI PEM
+   * (`-----BEGIN PUBLIC KEY-----`), an X.509 certificate PEM (`-----BEGIN CERTIFICATE-----`),
+   * a public RSA JWK or a `CryptoKey`. Assertions must be signed with RS256 by its private key.
+   * @default undefined
+   * @example await exportSPKI(publicKey)
+   */
+  publicKey?: string | JsonWebKey | CryptoKey
+  /**
+   * The scopes this client may request. A request for any other scope gets `invalid_scope`.
+   * @example ['client_paymentrequest', 'client_refund']
+   */
+  scopes: readonly string[]
+  /**
+   * Set to `false` to make the client authenticate but be refused the client-credentials grant
+   * (`unauthorized_client`), as Stitch does for a client that is not enabled for it.
+   * @default true
+   */
+  allowClientCredentials?: boolean
+}
+
+/** Options of {@link startStitchSimulator}. */
+export interface StitchSimulatorOptions {
+  /**
+   * Port to listen on; `0` picks a free one (read it back from `url`).
+   * @default 0
+   * @example 8787
+   */
+  port?: number
+  /**
+   * Interface to listen on.
+   * @default '127.0.0.1'
+   */
+  host?: string
+  /**
+   * Clients registered at start. More can be added with `addClient`.
+   * @default []
+   * @example [{ clientId: 'test-client', clientSecret: 'test-secret', scopes: ['client_paymentrequest'] }]
+   */
+  clients?: readonly SimulatorClient[]
+  /**
+   * Lifetime of issued tokens, in seconds (`expires_in`).
+   * @default 3600
+   */
+  tokenLifetimeSeconds?: number
+  /**
+   * Offset of the simulator's clock from this machine's, in milliseconds. It moves the `Date`
+   * header, token expiry and the checks of assertion `exp`/`nbf`/`iat`, so clock skew between
+   * client and server can be tested.
+   * @default 0
+   * @example -120_000 // the simulator runs two minutes behind
+   */
+  clockOffsetMs?: number
+  /**
+   * Tolerance, in seconds, when checking the time claims of a `client_assertion`.
+   * @default 5
+   */
+  assertionLeewaySeconds?: number
+  /**
+   * HTTP status of a GraphQL response to a missing, unknown or expired token. Stitch answers
+   * 200 with an `UNAUTHENTICATED` GraphQL error; 401 exercises clients that look at the status.
+   * @default 200
+   */
+  unauthenticatedStatus?: 200 | 401
+  /**
+   * How many entries `tokenRequests` keeps; older ones are dropped so long benchmarks don't
+   * grow without bound.
+   * @default 10_000
+   */
+  requestLogLimit?: number
+}
+
+/** A defect of a 200 response that a careful client must reject. */
+export type MalformedKind =
+  | 'truncated-json'
+  | 'not-json'
+  | 'html'
+  | 'empty'
+  | 'missing-access-token'
+  | 'wrong-token-type'
+  | 'non-positive-expires-in'
+  | 'missing-expires-in'
+  | 'fewer-scopes'
+
+/**
+ * A fault to inject. Faults are queued: each request to the endpoint takes the oldest fault
+ * that is still active, so `fault({ status: 503, times: 1 })` followed by
+ * `fault({ reset: true, times: 1 })` answers 503, then resets, then behaves normally.
+ */
+export interface FaultSpec {
+  /** Which endpoint the fault applies to. */
+  endpoint: 'token' | 'graphql'
+  /** Apply to the next `times` requests only. Without `times` and `durationMs` the fault lasts until cleared. */
+  times?: number
+  /** Apply to requests during the next `durationMs` milliseconds. */
+  durationMs?: number
+  /** HTTP status to answer with (default 503 when only `retryAfter` or `body` is given, 200 with `malformed`). */
+  status?: number
+  /** `Retry-After` header: seconds, an HTTP-date string, or a `Date`. */
+  retryAfter?: number | string | Date
+  /** Response body to send instead of the default one. */
+  body?: string
+  /** `Content-Type` of `body` (default `text/plain; charset=utf-8`). */
+  contentType?: string
+  /** Wait this long, then answer normally, or with `status`/`body`/`malformed` if given, or reset. */
+  delayMs?: number
+  /** Never answer; the client has to give up. `close()` destroys the socket. */
+  hang?: boolean
+  /** Destroy the connection (TCP reset) without any response. */
+  reset?: boolean
+  /**
+   * Answer with a defective body. `truncated-json`, `not-json`, `html` and `empty` work for both
+   * endpoints; the others describe a token response and apply to `token` only.
+   */
+  malformed?: MalformedKind
+}
+
+/** Handle of an injected fault. */
+export interface FaultHandle {
+  /** Remove the fault now. */
+  clear(): void
+  /** How many requests the fault has answered so far. */
+  readonly hits: number
+  /** Whether the fault will still apply to a future request. */
+  readonly active: boolean
+}
+
+/** Counters since start or the last `resetStats()`. */
+export interface SimulatorStats {
+  tokenRequests: {
+    /** Every request to the token endpoint, whatever its outcome. */
+    total: number
+    /** Requests per `client_id` sent (requests without one are not counted here). */
+    byClient: Record<string, number>
+    /** Requests per outcome; every outcome is present, 0 when none happened. */
+    byOutcome: Record<TokenRequestOutcome, number>
+  }
+  apiCalls: {
+    /** Every request to the GraphQL endpoint. */
+    total: number
+    /** Calls answered `UNAUTHENTICATED` (missing, unknown or expired token). */
+    unauthenticated: number
+    /** Calls with at least one `FORBIDDEN` (missing scope) error. */
+    forbidden: number
+    /** Calls answered by an injected fault. */
+    faulted: number
+  }
+  /** Tokens issued and not yet expired, by the simulator's clock. */
+  liveTokens: number
+}
+
+/** One request to the token endpoint. Secrets and assertions are never recorded. */
+export interface TokenRequestLogEntry {
+  /** When the request arrived, in epoch milliseconds of the simulator's clock. */
+  at: number
+  clientId?: string
+  /** The `scope` parameter as sent. */
+  scope?: string
+  authMethod: ClientAuthMethod
+  /** The `jti` of the client assertion, when one could be decoded. */
+  jti?: string
+  outcome: TokenRequestOutcome
+  /** The HTTP status answered (0 when a fault reset or hung the connection). */
+  status: number
+}
+
+export interface Money {
+  quantity: number
+  currency: string
+}
+
+export type BankBeneficiaryBankId =
+  | 'absa'
+  | 'capitec'
+  | 'discovery_bank'
+  | 'fnb'
+  | 'investec'
+  | 'nedbank'
+  | 'standard_bank'
+  | 'tymebank'
+
+export type PaymentRequestStatus =
+  | { type: 'pending'; date: string }
+  | { type: 'completed'; date: string; amount: Money }
+  | { type: 'cancelled'; date: string; reason: string }
+
+/** A payment request created through `clientPaymentInitiationRequestCreate`. */
+export interface SimulatedPaymentRequest {
+  id: string
+  /** Where the payer would go to pay; the simulator serves a small page there. */
+  url: string
+  /** The client whose token created it; other clients can't read it. */
+  clientId: string
+  amount: Money
+  payerReference: string
+  beneficiaryReference: string
+  externalReference: string | null
+  beneficiary: {
+    bankAccount: { name: string; bankId: BankBeneficiaryBankId; accountNumber: string }
+  }
+  status: PaymentRequestStatus
+}
+
+/** A refund created through `clientRefundInitiate`. */
+export interface SimulatedRefund {
+  id: string
+  clientId: string
+  paymentRequestId: string
+  amount: Money
+  reason: string
+  nonce: string
+  beneficiaryReference: string
+  status: { type: 'pending'; date: string }
+}
+
+/** A running simulator. */
+export interface StitchSimulator extends AsyncDisposable {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string
+  /** The token endpoint, `${url}/connect/token`; also the only accepted `audience`. */
+  readonly tokenUrl: string
+  /** The GraphQL endpoint, `${url}/graphql`. */
+  readonly graphqlUrl: string
+  /** Registers a client, replacing one with the same id (e.g. to rotate its secret). */
+  addClient(client: SimulatorClient): void
+  /** Forgets a client; tokens already issued to it stay valid until they expire. */
+  removeClient(clientId: string): boolean
+  /** Injects a fault; see {@link FaultSpec}. */
+  fault(spec: FaultSpec): FaultHandle
+  /** Removes every fault. */
+  clearFaults(): void
+  /** A fresh snapshot of the counters. */
+  readonly stats: SimulatorStats
+  /** Zeroes the counters and empties `tokenRequests`. Issued tokens stay valid. */
+  resetStats(): void
+  /** A copy of the token request log, oldest first. */
+  readonly tokenRequests: readonly TokenRequestLogEntry[]
+  /** Makes every token issued so far expire now. */
+  expireAllTokens(): void
+  /** Moves the simulator's clock; see {@link StitchSimulatorOptions.clockOffsetMs}. */
+  setClockOffset(ms: number): void
+  /** Changes the lifetime of tokens issued from now on. */
+  setTokenLifetime(seconds: number): void
+  /** Copies of the payment requests created so far, oldest first. */
+  readonly paymentRequests: readonly SimulatedPaymentRequest[]
+  /** Copies of the refunds created so far, oldest first. */
+  readonly refunds: readonly SimulatedRefund[]
+  /** Marks a payment request as paid in full, as if the payer had completed it. */
+  completePaymentRequest(id: string): SimulatedPaymentRequest
+  /** Marks a payment request as cancelled. */
+  cancelPaymentRequest(id: string, reason?: string): SimulatedPaymentRequest
+  /** Stops the server and destroys every open connection, hung ones included. */
+  close(): Promise<void>
+}
