@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { CLIENT_ID, CLIENT_SECRET, useSimulator } from './simulator.js'
+
+const run = promisify(execFile)
+const ctx = useSimulator()
+const dist = new URL('../dist/index.js', import.meta.url).href
+
+/** Runs a script in a fresh Node process that uses the built package; resolves when it exits. */
+async function runScript(body: string) {
+  const script = `
+    import { createStitchAuth } from ${JSON.stringify(dist)}
+    const stitch = createStitchAuth({
+      clientId: ${JSON.stringify(CLIENT_ID)},
+      clientSecret: ${JSON.stringify(CLIENT_SECRET)},
+      scopes: ['client_paymentrequest'],
+      tokenUrl: ${JSON.stringify(ctx.sim.tokenUrl)},
+      apiUrl: ${JSON.stringify(ctx.sim.graphqlUrl)},
+    })
+    ${body}
+  `
+  const started = Date.now()
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    timeout: 15_000,
+  })
+  return { stdout, ms: Date.now() - started }
+}
+
+describe('clean shutdown', () => {
+  it('a process exits on its own after getToken and graphql, without close()', async () => {
+    const { stdout, ms } = await runScript(`
+      const token = await stitch.getToken()
+      await stitch.graphql('query { clientScopes }')
+      console.log(token.preview)
+    `)
+    expect(stdout).toMatch(/…/)
+    expect(ms).toBeLessThan(5_000)
+  })
+
+  it('a process exits at once after close(), even with a retry waiting', async () => {
+    ctx.sim.fault({ endpoint: 'token', status: 503, retryAfter: 20 })
+    const { stdout, ms } = await runScript(`
+      const pending = stitch.getToken().catch((error) => error.code)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      await stitch.close()
+      console.log(await pending)
+    `)
+    expect(stdout.trim()).toBe('STITCH_AUTH_CLIENT_CLOSED')
+    expect(ms).toBeLessThan(5_000)
+  })
+
+  it('a background refresh in backoff does not keep the process alive', async () => {
+    ctx.sim.setTokenLifetime(2)
+    try {
+      // The outage starts after the child got its first token.
+      const outage = setTimeout(() => {
+        ctx.sim.fault({ endpoint: 'token', status: 503, retryAfter: 20 })
+      }, 1000)
+      const { stdout, ms } = await runScript(`
+        const first = await stitch.getToken()
+        await new Promise((resolve) => setTimeout(resolve, 1700))
+        // Inside the refresh window: served at once, while a background refresh meets the
+        // outage and waits 20 s to retry. That wait must not hold the process.
+        const second = await stitch.getToken()
+        console.log(second === first ? 'cached' : 'new')
+      `)
+      clearTimeout(outage)
+      expect(stdout.trim()).toBe('cached')
+      expect(ms).toBeLessThan(8_000)
+      expect(ctx.sim.stats.tokenRequests.byOutcome.fault).toBe(1)
+    } finally {
+      ctx.sim.setTokenLifetime(3600)
+    }
+  })
+})
