@@ -50,11 +50,37 @@ export function defineOperation<TSchema extends z.ZodType, TOutput, TContext = u
   return Object.freeze({ ...operation })
 }
 
+/** What an operation may be called: a path segment the proxy routes and a client can expose. */
+export const OPERATION_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/
+
+// A browser client exposes operations as methods: these names would break `await` or JSON.
+const RESERVED_OPERATION_NAMES = new Set([
+  'then',
+  'toJSON',
+  ...Object.getOwnPropertyNames(Object.prototype),
+])
+
 /** Defines the operations a proxy serves; `typeof` the result types the browser client. */
 export function defineOperations<const TOperations extends StitchOperations>(
   operations: TOperations,
 ): TOperations {
+  const problems = operationNameProblems(Object.keys(operations))
+  if (problems.length > 0) throw new StitchConfigError(problems, 'Invalid stitch-auth operations')
   return Object.freeze({ ...operations })
+}
+
+function operationNameProblems(names: readonly string[]): string[] {
+  return names.flatMap((name) => {
+    if (!OPERATION_NAME_PATTERN.test(name)) {
+      return [
+        `operation name "${name}" must start with a letter and hold only letters, digits, _ and -`,
+      ]
+    }
+    if (RESERVED_OPERATION_NAMES.has(name)) {
+      return [`operation name "${name}" is reserved (it would clash with JavaScript's own methods)`]
+    }
+    return []
+  })
 }
 
 /** What the browser sends to an operation. */
@@ -83,12 +109,18 @@ export const PROXY_ERROR_CODES = {
 export type ProxyErrorCode = (typeof PROXY_ERROR_CODES)[keyof typeof PROXY_ERROR_CODES]
 
 /** The body of every proxy error response. */
+/** One problem with the browser's input: where (dot-separated path) and what. */
+export interface ProxyErrorIssue {
+  path: string
+  message: string
+}
+
 export interface ProxyErrorBody {
   error: {
     code: ProxyErrorCode
     message: string
     /** For `invalid_input`: where the input is wrong. */
-    issues?: { path: string; message: string }[]
+    issues?: ProxyErrorIssue[]
   }
 }
 
@@ -263,7 +295,7 @@ function lastPathSegment(url: string): string | undefined {
   const { pathname } = new URL(url)
   const segment = pathname.slice(pathname.lastIndexOf('/') + 1)
   // Encoded slashes or dots would let a path pose as another operation: refuse them.
-  return /^[A-Za-z][A-Za-z0-9_-]*$/.test(segment) ? segment : undefined
+  return OPERATION_NAME_PATTERN.test(segment) ? segment : undefined
 }
 
 async function readLimited(request: Request, limit: number): Promise<string | undefined> {
