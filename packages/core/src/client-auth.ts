@@ -1,4 +1,5 @@
 import { importJWK, importPKCS8, SignJWT } from 'jose'
+import { StitchConfigError } from './errors.js'
 import type { Secret } from './redact.js'
 
 /** A private key as Stitch hands it out (PEM), as a JWK, or already imported. */
@@ -41,7 +42,12 @@ export function privateKeyJwt(key: Secret<PrivateKeyInput>, keyId?: string): Cli
   const signingKey = () =>
     (imported ??= importPrivateKey(key.reveal()).catch((error: unknown) => {
       imported = undefined
-      throw error
+      // A key that passed the shape check but will not import is a configuration problem:
+      // retrying cannot help, and the message must not echo the key.
+      const reason = error instanceof Error ? error.name : 'unknown error'
+      throw new StitchConfigError([
+        `"privateKey" could not be imported as an RS256 signing key (${reason}); check it is the RSA private key Stitch issued, in PKCS#8 form`,
+      ])
     }))
   return {
     method: 'private_key_jwt',

@@ -156,14 +156,25 @@ export class StitchResponseError extends StitchAuthError {
   override name = 'StitchResponseError' as const
   /** The HTTP status Stitch answered with. */
   readonly upstreamStatus: number
+  /** Requested scopes Stitch did not grant, when that is what was wrong. */
+  readonly missingScopes: readonly string[]
 
-  constructor(message: string, options: { status: number; retryable?: boolean; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: {
+      status: number
+      retryable?: boolean
+      cause?: unknown
+      missingScopes?: readonly string[]
+    },
+  ) {
     super(message, {
       code: STITCH_AUTH_ERROR_CODES.RESPONSE_INVALID,
       retryable: options.retryable ?? false,
       cause: options.cause,
     })
     this.upstreamStatus = options.status
+    this.missingScopes = Object.freeze([...(options.missingScopes ?? [])])
   }
 }
 

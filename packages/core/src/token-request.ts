@@ -171,7 +171,7 @@ export async function parseTokenResponse(
   if (missing.length > 0) {
     throw new StitchResponseError(
       `Stitch granted fewer scopes than requested: missing ${missing.join(', ')}. Ask Stitch to enable them for this client, or stop requesting them.`,
-      { status },
+      { status, missingScopes: missing },
     )
   }
 

@@ -71,4 +71,27 @@ describe('options', () => {
     expect(stitch.options.tokenUrl).toBe('http://localhost:1/connect/token')
     expect(Object.isFrozen(stitch.options)).toBe(true)
   })
+
+  it('reports a private key that will not import as a configuration error, without retrying', async () => {
+    let requests = 0
+    const stitch = createStitchAuth({
+      clientId: 'id',
+      privateKey: '-----BEGIN PRIVATE KEY-----\nMIIBnotakey\n-----END PRIVATE KEY-----',
+      scopes: ['client_refund'],
+      fetch: async () => {
+        requests++
+        return new Response('{}')
+      },
+    })
+    const error = await stitch.getToken().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StitchConfigError)
+    expect(error).toMatchObject({
+      code: 'STITCH_AUTH_CONFIG_INVALID',
+      retryable: false,
+      statusCode: 500,
+    })
+    expect((error as Error).message).toMatch(/"privateKey" could not be imported/)
+    expect((error as Error).message).not.toContain('MIIBnotakey')
+    expect(requests).toBe(0)
+  })
 })

@@ -134,6 +134,14 @@ describe('parseTokenResponse', () => {
     },
   )
 
+  it('names the scopes Stitch did not grant', async () => {
+    const error = await parseTokenResponse(json({ ...good, scope: 'client_paymentrequest' }), {
+      requested,
+      sentAt,
+    }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ missingScopes: ['client_refund'] })
+  })
+
   it('turns an RFC 6749 error body into a StitchTokenRequestError', async () => {
     const error = await parseTokenResponse(
       json({ error: 'invalid_client', error_description: 'Client authentication failed' }, 401),
