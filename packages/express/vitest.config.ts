@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config'
+import { workspaceTestConfig } from '../../vitest.shared.js'
 
-export default defineConfig({
-  resolve: { conditions: ['@stitch-auth/source'] },
-  ssr: { resolve: { conditions: ['@stitch-auth/source'] } },
-  test: {
-    include: ['test/**/*.test.ts'],
-    reporters: ['default', ['json', { outputFile: '../../.artifacts/vitest/express.json' }]],
-    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
-  },
-})
+export default workspaceTestConfig('express')

@@ -1,14 +1,7 @@
-import { defineConfig } from 'vitest/config'
+import { workspaceTestConfig } from '../../vitest.shared.js'
 
-export default defineConfig({
-  resolve: { conditions: ['@stitch-auth/source'] },
-  ssr: { resolve: { conditions: ['@stitch-auth/source'] } },
+export default workspaceTestConfig('nestjs', {
   // Nest reads constructor and parameter types from decorator metadata.
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
-  test: {
-    include: ['test/**/*.test.ts'],
-    setupFiles: ['reflect-metadata'],
-    reporters: ['default', ['json', { outputFile: '../../.artifacts/vitest/nestjs.json' }]],
-    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
-  },
+  test: { setupFiles: ['reflect-metadata'] },
 })

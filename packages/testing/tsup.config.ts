@@ -1,19 +1,4 @@
 import { defineConfig } from 'tsup'
+import { binBuild, libraryBuild } from '../../tsup.shared.js'
 
-export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'es2023',
-  },
-  {
-    entry: ['src/cli.ts'],
-    format: ['esm'],
-    sourcemap: true,
-    target: 'es2023',
-    banner: { js: '#!/usr/bin/env node' },
-  },
-])
+export default defineConfig([...libraryBuild({ entry: ['src/index.ts'] }), binBuild('src/cli.ts')])

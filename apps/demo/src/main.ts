@@ -1,101 +1,211 @@
-// The stitch-auth demo: a local Stitch simulator (or real Stitch, when credentials are in the
-// environment), one client, a token minted then served from cache, and one API call.
-import { createStitchAuth, type StitchAuthEvent } from '@stitch-auth/core'
-import { startStitchSimulator } from '@stitch-auth/testing'
+// The stitch-auth demo: a shop (Express) and its back office (NestJS) taking payments with
+// Stitch through one shared token cache, a checkout page in the browser, and a local Stitch
+// simulator you can break. With STITCH_CLIENT_ID and a secret or key set, it uses real Stitch.
+import 'reflect-metadata'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createStitchAuth, MemoryTokenCache, type StitchAuthOptions } from '@stitch-auth/core'
+import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
+import type { DemoPageConfig } from './api-types.js'
+import { type DemoConfig, loadConfig } from './config.js'
+import { checkAssets, createShopApp } from './express-app.js'
+import { type RunningBackOffice, startBackOffice } from './nest-app.js'
+import { SHOP, shopOperations } from './shop.js'
+import { SimulatorControls } from './simulator-controls.js'
+import { bold, cyan, dim, red, say, yellow } from './terminal.js'
+import { TokenMonitor } from './token-monitor.js'
 
-const bold = (text: string) => `\x1b[1m${text}\x1b[0m`
-const dim = (text: string) => `\x1b[2m${text}\x1b[0m`
-const say = (text: string) => console.log(text)
+const SHUTDOWN_LIMIT_MS = 5000
 
-const realClientId = process.env.STITCH_CLIENT_ID || undefined
-const realSecret = process.env.STITCH_CLIENT_SECRET || undefined
-const useRealStitch = Boolean(realClientId && realSecret)
+async function main(): Promise<void> {
+  const config = await loadConfig()
+  checkAssets()
+  const { target, host } = config
 
-const simulator = useRealStitch
-  ? undefined
-  : await startStitchSimulator({
-      clients: [
-        {
-          clientId: 'demo-client',
-          clientSecret: 'demo-secret-do-not-use',
-          scopes: ['client_paymentrequest', 'client_refund'],
-        },
-      ],
-    })
+  say(bold(`stitch-auth demo · ${SHOP.name} checkout`))
+  for (const note of config.notes) say(yellow(note))
 
-say(bold('stitch-auth demo'))
-say(
-  simulator
-    ? `Local Stitch simulator listening on ${simulator.url} (token endpoint ${simulator.tokenUrl})`
-    : 'Talking to real Stitch with STITCH_CLIENT_ID / STITCH_CLIENT_SECRET from the environment',
-)
+  const monitor = new TokenMonitor()
+  const running: { sim?: StitchSimulator; server?: Server; backOffice?: RunningBackOffice } = {}
+  let payments = 0
+  let closeClient = async () => {}
+  let controls: SimulatorControls | undefined
 
-const stitch = createStitchAuth({
-  clientId: realClientId ?? 'demo-client',
-  clientSecret: realSecret ?? 'demo-secret-do-not-use',
-  scopes: ['client_paymentrequest'],
-  ...(simulator ? { tokenUrl: simulator.tokenUrl, apiUrl: simulator.graphqlUrl } : {}),
-  onEvent: (event: StitchAuthEvent) => {
-    if (event.type === 'tokenMinted') {
-      say(
-        dim(
-          `  event tokenMinted: ${event.tokenPreview} for ${event.scopes.join(' ')}, ` +
-            `lifetime ${event.lifetimeMs / 1000} s, ${event.attempts} attempt(s), ${event.durationMs} ms`,
-        ),
-      )
-    } else if (event.type === 'cacheHit') {
-      say(dim(`  event cacheHit (${event.source}) for ${event.scopes.join(' ')}`))
+  let stopping = false
+  const stop = async (reason: string, exitCode: number) => {
+    if (stopping) {
+      say(red('Stopping at once.'))
+      process.exit(exitCode || 130)
     }
-  },
-})
-
-try {
-  say(`\n1. Asking for a token with scope client_paymentrequest…`)
-  let started = performance.now()
-  const first = await stitch.getToken()
-  say(
-    `   Got ${first.preview} in ${(performance.now() - started).toFixed(1)} ms; ` +
-      `it expires at ${first.expiresAt.toISOString()}.`,
-  )
-
-  say(`\n2. Asking again…`)
-  started = performance.now()
-  const second = await stitch.getToken()
-  const micros = ((performance.now() - started) * 1000).toFixed(0)
-  say(
-    `   Got ${second.preview} in ${micros} µs: ${second.accessToken === first.accessToken ? 'the same token, served from the cache — no request to Stitch.' : 'a different token (unexpected!)'}`,
-  )
-
-  say(`\n3. Creating a payment request through the GraphQL API with that token…`)
-  const data = await stitch.graphql<{
-    clientPaymentInitiationRequestCreate: { paymentInitiationRequest: { id: string; url: string } }
-  }>(
-    `mutation CreatePaymentRequest($input: PaymentInitiationRequestInput!) {
-      clientPaymentInitiationRequestCreate(input: $input) { paymentInitiationRequest { id url } }
-    }`,
-    {
-      input: {
-        amount: { quantity: 150, currency: 'ZAR' },
-        payerReference: 'order-42',
-        beneficiaryReference: 'demo-shop',
-        externalReference: 'order-42',
-        beneficiary: {
-          bankAccount: { name: 'Demo Shop', bankId: 'fnb', accountNumber: '62000000000' },
-        },
-      },
-    },
-  )
-  const request = data.clientPaymentInitiationRequestCreate.paymentInitiationRequest
-  say(`   Payment request ${request.id} created; the payer goes to:\n   ${request.url}`)
-
-  if (simulator) {
+    stopping = true
+    say(`\n${reason}: stopping…`)
+    const limit = setTimeout(() => {
+      say(red(`Still not stopped after ${SHUTDOWN_LIMIT_MS / 1000} s; exiting anyway.`))
+      process.exit(1)
+    }, SHUTDOWN_LIMIT_MS)
+    limit.unref()
+    controls?.dispose()
+    // Stop taking requests first, then the Stitch clients, then Stitch itself.
+    await Promise.all([
+      running.server ? closeServer(running.server) : undefined,
+      running.backOffice?.app.close(), // closes the NestJS app's Stitch client too
+    ])
+    await closeClient()
+    const stats = running.sim?.stats
+    await running.sim?.close()
     say(
-      `\nThe simulator saw ${simulator.stats.tokenRequests.total} token request(s) and ` +
-        `${simulator.stats.apiCalls.total} API call(s).`,
+      `Stopped. ${plural(monitor.tokensMinted, 'token')} minted, ${plural(monitor.cacheHits, 'cache hit')}, ` +
+        `${plural(payments, 'payment request')}` +
+        (stats
+          ? `; the simulator saw ${plural(stats.tokenRequests.total, 'token request')} and ${plural(stats.apiCalls.total, 'API call')}.`
+          : '.'),
     )
+    process.exitCode = exitCode
   }
-  say(bold('\nDone.'))
-} finally {
-  await stitch.close()
-  await simulator?.close()
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => void stop(signal, 0))
+  }
+
+  try {
+    if (target.kind === 'simulator') {
+      running.sim = await startStitchSimulator({
+        host,
+        clients: [
+          {
+            clientId: target.clientId,
+            clientSecret: target.clientSecret,
+            scopes: ['client_paymentrequest'],
+          },
+        ],
+        tokenLifetimeSeconds: target.tokenLifetimeSeconds,
+      })
+      controls = new SimulatorControls(running.sim, monitor)
+    }
+    const sim = running.sim
+
+    // One cache for both apps' clients: whichever asks first mints, the other reads it.
+    const cache = new MemoryTokenCache()
+    const stitchOptions: StitchAuthOptions = {
+      clientId: target.clientId,
+      ...('privateKey' in target
+        ? { privateKey: target.privateKey }
+        : { clientSecret: target.clientSecret }),
+      scopes: ['client_paymentrequest'],
+      ...(sim ? { tokenUrl: sim.tokenUrl, apiUrl: sim.graphqlUrl } : {}),
+      cache,
+    }
+
+    // The shop's page origin is known once it listens; the back office's CORS asks for it then.
+    let shopUrl = ''
+    const backOffice = await startBackOffice({
+      stitch: stitchOptions,
+      host,
+      port: config.nestPort,
+      corsOrigin: () => shopUrl,
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') throw error
+      throw new Error(
+        `Port ${config.nestPort} is in use: set NEST_PORT to another port, or 0 for a free one.`,
+      )
+    })
+    running.backOffice = backOffice
+    monitor.watch('nestjs', backOffice.stitch)
+
+    const stitch = createStitchAuth(stitchOptions)
+    closeClient = () => stitch.close()
+    monitor.watch('express', stitch)
+    const pageConfig: DemoPageConfig = {
+      shop: SHOP,
+      stitch: sim ? 'simulator' : 'stitch',
+      clientId: target.clientId,
+      nestWhoamiUrl: `${backOffice.url}/api/whoami`,
+      controls: controls !== undefined,
+      tokenLifetimeSeconds: target.kind === 'simulator' ? target.tokenLifetimeSeconds : null,
+    }
+    const app = createShopApp({
+      stitch,
+      operations: shopOperations({
+        onCreated: (payment) => {
+          payments++
+          monitor.note(
+            'shop',
+            'success',
+            `Payment request created for order ${payment.reference}`,
+            payment.url,
+          )
+        },
+      }),
+      monitor,
+      controls,
+      pageConfig: () => pageConfig,
+    })
+    running.server = await listen(createServer(app), config.port, host, 'PORT')
+    shopUrl = `http://${host}:${(running.server.address() as AddressInfo).port}`
+
+    printUrls(config, shopUrl, backOffice.url, sim)
+  } catch (error) {
+    say(red(`\n${error instanceof Error ? error.message : String(error)}`))
+    await stop('Start-up failed', 1)
+  }
 }
+
+function printUrls(
+  config: DemoConfig,
+  shopUrl: string,
+  nestUrl: string,
+  sim: StitchSimulator | undefined,
+): void {
+  const row = (label: string, url: string, what = '') =>
+    say(`  ${label.padEnd(16)}${cyan(url)}${what ? dim(`  ${what}`) : ''}`)
+  say()
+  row('Open the shop', `${shopUrl}/`, '← the checkout page and the live token panel')
+  row('Express API', `${shopUrl}/api/whoami`, 'stitchAuth() → req.stitchToken')
+  row('', `${shopUrl}/stitch/createPaymentRequest`, 'stitchProxy(), POST from the page')
+  row('NestJS API', `${nestUrl}/api/whoami`, '@UseStitchToken() + @StitchToken()')
+  row('', `${nestUrl}/api/payments/:id`, 'PaymentsService → StitchAuthService.graphql()')
+  if (sim) {
+    row(
+      'Stitch',
+      sim.url,
+      `local simulator: client ${config.target.clientId}, ${config.target.kind === 'simulator' ? config.target.tokenLifetimeSeconds : 3600} s tokens`,
+    )
+  } else {
+    row('Stitch', 'https://secure.stitch.money', `real Stitch, client ${config.target.clientId}`)
+  }
+  say()
+  say(
+    `Both apps share one MemoryTokenCache, so they use one token. Press ${bold('Ctrl-C')} to stop.`,
+  )
+  say()
+}
+
+function listen(server: Server, port: number, host: string, variable: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${port} is in use: set ${variable} to another port, or 0 for a free one.`,
+            )
+          : error,
+      )
+    })
+    server.listen(port, host, () => resolve(server))
+  })
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    // Browsers hold keep-alive connections (and the page polls); don't wait for them.
+    server.closeAllConnections()
+  })
+}
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`
+
+main().catch((error: unknown) => {
+  // Bad settings or a missing build: say what to fix, without a stack trace.
+  say(red(error instanceof Error ? error.message : String(error)))
+  process.exitCode = 1
+})

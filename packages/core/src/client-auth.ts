@@ -1,9 +1,12 @@
+// jose's key types, not the DOM's `JsonWebKey`/`CryptoKey`: the published declarations must
+// type-check in Node projects whose `lib` has no DOM.
+import type { JWK, CryptoKey as WebCryptoKey } from 'jose'
 import { importJWK, importPKCS8, SignJWT } from 'jose'
 import { StitchConfigError } from './errors.js'
 import type { Secret } from './redact.js'
 
 /** A private key as Stitch hands it out (PEM), as a JWK, or already imported. */
-export type PrivateKeyInput = string | JsonWebKey | CryptoKey
+export type PrivateKeyInput = string | JWK | WebCryptoKey
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 
@@ -37,7 +40,7 @@ export function clientSecretPost(secret: Secret): ClientAuthentication {
 
 /** Authenticates with an RS256 client assertion signed by the client's private key. */
 export function privateKeyJwt(key: Secret<PrivateKeyInput>, keyId?: string): ClientAuthentication {
-  let imported: Promise<CryptoKey> | undefined
+  let imported: Promise<WebCryptoKey> | undefined
   // A failed import is not kept: the next attempt tries again and reports the error again.
   const signingKey = () =>
     (imported ??= importPrivateKey(key.reveal()).catch((error: unknown) => {
@@ -70,7 +73,7 @@ export function privateKeyJwt(key: Secret<PrivateKeyInput>, keyId?: string): Cli
 
 const PKCS8_BLOCK = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/
 
-async function importPrivateKey(key: PrivateKeyInput): Promise<CryptoKey> {
+async function importPrivateKey(key: PrivateKeyInput): Promise<WebCryptoKey> {
   if (typeof key === 'string') {
     const pem = PKCS8_BLOCK.exec(key)?.[0]
     if (!pem) throw new TypeError('privateKey holds no PKCS#8 PRIVATE KEY block')
@@ -82,7 +85,7 @@ async function importPrivateKey(key: PrivateKeyInput): Promise<CryptoKey> {
   return imported
 }
 
-function isCryptoKey(value: unknown): value is CryptoKey {
+function isCryptoKey(value: unknown): value is WebCryptoKey {
   return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey
 }
 
@@ -111,7 +114,7 @@ export function checkPrivateKey(key: unknown): string[] {
     return problems
   }
   if (typeof key === 'object' && key !== null) {
-    const jwk = key as JsonWebKey
+    const jwk = key as JWK
     if (jwk.kty !== 'RSA') return ['JWK must have kty "RSA"']
     if (typeof jwk.d !== 'string')
       return ['JWK is a public key; the private key (with "d") is needed']

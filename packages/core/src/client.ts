@@ -63,6 +63,15 @@ export class StitchAuth<TScope extends string = StitchScope> {
   }
 
   /**
+   * The cached token for `scopes` when it can be served now, synchronously; `undefined` when
+   * a token request is needed. For hot paths (middleware) that want to skip a promise on a
+   * warm cache. Inside the refresh window it starts the background refresh, like `getToken`.
+   */
+  peekToken(scopes?: readonly TScope[]): StitchToken | undefined {
+    return this.#tokens.peek(scopes)
+  }
+
+  /**
    * Calls Stitch's GraphQL API with a token for `options.scopes` and returns `data`.
    * When the API says the token is no longer valid, the token is dropped (if still cached)
    * and the call is made once more with a new one.

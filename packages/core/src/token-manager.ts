@@ -32,6 +32,7 @@ interface KeyState {
 
 /** A scope array seen before, remembered by identity with a copy to detect mutation. */
 interface ScopeLookup {
+  readonly array: readonly string[]
   readonly copy: readonly string[]
   readonly state: KeyState
 }
@@ -48,6 +49,9 @@ export class TokenManager {
   readonly #keyPrefix: string
   readonly #states = new Map<string, KeyState>()
   readonly #byArray = new WeakMap<readonly string[], ScopeLookup>()
+  readonly #byText = new Map<string, KeyState>()
+  #lastLookup: ScopeLookup | undefined
+  #defaultState: KeyState | undefined
   readonly #closing = new AbortController()
 
   constructor(options: ResolvedStitchAuthOptions, events: EventHub) {
@@ -70,6 +74,17 @@ export class TokenManager {
     return this.#keyPrefix + scopes.scope
   }
 
+  /**
+   * The token for `scopes` if it can be served now, synchronously: no I/O, no allocation.
+   * Inside the refresh window it also starts the background refresh. `undefined` means a
+   * request is needed (use `getToken`).
+   */
+  peek(scopes?: readonly string[]): StitchToken | undefined {
+    if (this.closed) throw clientClosedError()
+    const state = this.#stateFor(scopes)
+    return this.#servable(state) ? state.token : undefined
+  }
+
   getToken(scopes?: readonly string[], signal?: AbortSignal): Promise<StitchToken> {
     if (this.closed) return Promise.reject(clientClosedError())
     let state: KeyState
@@ -78,20 +93,22 @@ export class TokenManager {
     } catch (error) {
       return Promise.reject(error)
     }
-    const token = state.token
-    if (token !== undefined && state.settled !== undefined) {
-      const now = this.#options.now()
-      if (now < state.staleAt) {
-        if (now >= state.refreshAt && state.inflight === undefined && now >= state.nextRefreshAt) {
-          this.#refreshInBackground(state, now)
-        }
-        if (this.#events.active) {
-          this.#events.emit({ type: 'cacheHit', scopes: state.scopes.scopes, source: 'memory' })
-        }
-        return state.settled
-      }
-    }
+    if (this.#servable(state)) return state.settled as Promise<StitchToken>
     return this.#waitForToken(state, signal)
+  }
+
+  /** Whether the state's token can be served now; starts a refresh-ahead inside the window. */
+  #servable(state: KeyState): boolean {
+    if (state.token === undefined) return false
+    const now = this.#options.now()
+    if (now >= state.staleAt) return false
+    if (now >= state.refreshAt && state.inflight === undefined && now >= state.nextRefreshAt) {
+      this.#refreshInBackground(state, now)
+    }
+    if (this.#events.active) {
+      this.#events.emit({ type: 'cacheHit', scopes: state.scopes.scopes, source: 'memory' })
+    }
+    return true
   }
 
   /**
@@ -121,26 +138,49 @@ export class TokenManager {
     if (this.closed) return
     this.#closing.abort(clientClosedError())
     this.#states.clear()
+    this.#byText.clear()
+    this.#lastLookup = undefined
+    this.#defaultState = undefined
   }
 
   #stateFor(scopes: readonly string[] | undefined): KeyState {
-    if (scopes === undefined) {
-      const defaults = this.#options.defaultScopes
-      if (!defaults) {
-        throw new StitchConfigError(
-          ['no scopes given: pass them to getToken(scopes) or set "scopes" in the options'],
-          'Cannot get a token',
-        )
-      }
-      return this.#stateForNormalized(defaults)
+    if (scopes === undefined) return this.#defaultState ?? this.#resolveDefaultState()
+    // The hot path: the same array as last time (a route's or a service's fixed scopes).
+    const last = this.#lastLookup
+    if (last !== undefined && last.array === scopes && sameItems(last.copy, scopes))
+      return last.state
+    let lookup = this.#byArray.get(scopes)
+    if (lookup === undefined || !sameItems(lookup.copy, scopes)) {
+      lookup = { array: scopes, copy: [...scopes], state: this.#stateForList(scopes) }
+      this.#byArray.set(scopes, lookup)
     }
-    const seen = this.#byArray.get(scopes)
-    if (seen !== undefined && sameItems(seen.copy, scopes)) return seen.state
+    this.#lastLookup = lookup
+    return lookup.state
+  }
 
+  #resolveDefaultState(): KeyState {
+    const defaults = this.#options.defaultScopes
+    if (!defaults) {
+      throw new StitchConfigError(
+        ['no scopes given: pass them to getToken(scopes) or set "scopes" in the options'],
+        'Cannot get a token',
+      )
+    }
+    this.#defaultState = this.#stateForNormalized(defaults)
+    return this.#defaultState
+  }
+
+  /** A scope list seen as text before skips validation and sorting (new arrays per call). */
+  #stateForList(scopes: readonly string[]): KeyState {
+    const text = scopes.join(' ')
+    const known = this.#byText.get(text)
+    if (known !== undefined) return known
     const problems = findScopeProblems(scopes, this.#options.allowUnknownScopes)
     if (problems.length > 0) throw new StitchConfigError(problems, 'Cannot get a token')
     const state = this.#stateForNormalized(normalizeScopes(scopes))
-    this.#byArray.set(scopes, { copy: [...scopes], state })
+    // Bounded: a caller inventing scope lists cannot grow it without limit.
+    if (this.#byText.size >= 1024) this.#byText.clear()
+    this.#byText.set(text, state)
     return state
   }
 

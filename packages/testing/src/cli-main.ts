@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import type { JWK } from 'jose'
 import { startStitchSimulator } from './server.js'
 import type { SimulatorClient, StitchSimulator } from './types.js'
 
@@ -185,7 +186,7 @@ function splitClientSpec(spec: string, flag: string, shape: string): [string, st
   return [id, rest, scopes]
 }
 
-function readPublicKey(file: string): string | JsonWebKey {
+function readPublicKey(file: string): string | JWK {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -194,7 +195,7 @@ function readPublicKey(file: string): string | JsonWebKey {
   }
   if (!text.trimStart().startsWith('{')) return text
   try {
-    return JSON.parse(text) as JsonWebKey
+    return JSON.parse(text) as JWK
   } catch {
     throw new UsageError(`--client-key: ${file} looks like JSON but is not valid JSON`)
   }

@@ -6,6 +6,7 @@ import {
   timingSafeEqual,
   X509Certificate,
 } from 'node:crypto'
+import type { JWK, CryptoKey as WebCryptoKey } from 'jose'
 import type { SimulatorClient } from './types.js'
 
 export type ClientAuth =
@@ -94,7 +95,7 @@ export function registerClient(client: SimulatorClient): RegisteredClient {
   })
 }
 
-function toVerificationKey(publicKey: string | JsonWebKey | CryptoKey): KeyObject {
+function toVerificationKey(publicKey: string | JWK | WebCryptoKey): KeyObject {
   let key: KeyObject
   if (typeof publicKey === 'string') {
     if (publicKey.includes('PRIVATE KEY-----')) {

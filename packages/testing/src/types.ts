@@ -1,3 +1,7 @@
+// jose's key types, not the DOM's `JsonWebKey`/`CryptoKey`: the published declarations must
+// type-check in Node projects whose `lib` has no DOM.
+import type { JWK, CryptoKey as WebCryptoKey } from 'jose'
+
 /** The outcome recorded for one request to the token endpoint. */
 export type TokenRequestOutcome =
   | 'issued'
@@ -32,7 +36,7 @@ export interface SimulatorClient {
    * @default undefined
    * @example await exportSPKI(publicKey)
    */
-  publicKey?: string | JsonWebKey | CryptoKey
+  publicKey?: string | JWK | WebCryptoKey
   /**
    * The scopes this client may request. A request for any other scope gets `invalid_scope`.
    * @example ['client_paymentrequest', 'client_refund']

@@ -1,0 +1,88 @@
+// The JSON the demo's servers send the checkout page. Types only: the page imports them too.
+
+export type AppName = 'express' | 'nestjs'
+
+/** One line of the page's event log (and of the console). Never holds a secret or a token. */
+export interface DemoEvent {
+  id: number
+  /** Epoch ms. */
+  at: number
+  source: AppName | 'shop' | 'simulator'
+  level: 'info' | 'success' | 'warn' | 'error'
+  text: string
+}
+
+/** `GET /api/token-state`: the live panel, fed by core's events. */
+export interface TokenPanelState {
+  /** The server's clock, so the page's countdown does not depend on the visitor's. */
+  serverNow: number
+  /** The token in the shared cache, as the last `tokenMinted` event described it. */
+  token: {
+    /** First characters and `…`: never the token itself. */
+    preview: string
+    scopes: readonly string[]
+    issuedAt: number
+    expiresAt: number
+    /** `rejected`: Stitch said UNAUTHENTICATED, the next call mints a new one. */
+    status: 'valid' | 'expired' | 'rejected'
+  } | null
+  counters: {
+    tokensMinted: number
+    mintedBy: Record<AppName, number>
+    /** `getToken()` calls answered from the cache, both apps. */
+    cacheHits: number
+    /** Times one app took the token the other had put in the shared cache. */
+    sharedCacheReads: number
+    refreshFailures: number
+  }
+  /** The most recent token fetch: who waited for it, or whether it was refresh-ahead. */
+  lastFetch: {
+    at: number
+    app: AppName
+    background: boolean
+    durationMs: number
+    attempts: number
+  } | null
+  /** A refresh-ahead request is running right now. */
+  refreshing: boolean
+  /** What the local simulator saw; `null` with real Stitch. */
+  simulator: {
+    tokenRequests: number
+    tokenRequestsRefused: number
+    apiCalls: number
+    outage: { endsAt: number; status: number } | null
+  } | null
+  /** Newest first. */
+  events: readonly DemoEvent[]
+}
+
+/** `GET /api/config`: what the page needs once. */
+export interface DemoPageConfig {
+  shop: {
+    name: string
+    product: { name: string; description: string; quantity: number; price: number }
+  }
+  stitch: 'simulator' | 'stitch'
+  /** The Stitch client id (not a secret). */
+  clientId: string
+  /** The NestJS back office's whoami route (another origin; CORS allows this page). */
+  nestWhoamiUrl: string
+  /** Whether the outage and expiry buttons work (simulator only). */
+  controls: boolean
+  tokenLifetimeSeconds: number | null
+}
+
+/** `GET /api/whoami` of both apps: the token's facts, never the token. */
+export interface WhoamiAnswer {
+  app: AppName
+  tokenPreview: string
+  scopes: readonly string[]
+  expiresAt: string
+  expiresInSeconds: number
+}
+
+/** The answer of the simulator control routes. */
+export interface ControlAnswer {
+  ok: true
+  message: string
+}

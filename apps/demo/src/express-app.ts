@@ -1,0 +1,126 @@
+// The shop: the checkout page, its browser-safe Stitch proxy, a token route and the live
+// panel's JSON, all on one Express app.
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type StitchAuth, stitchAuth, stitchErrorHandler, stitchProxy } from '@stitch-auth/express'
+import express, { type RequestHandler } from 'express'
+import type { DemoPageConfig } from './api-types.js'
+import type { ShopOperations } from './shop.js'
+import type { SimulatorControls } from './simulator-controls.js'
+import type { TokenMonitor } from './token-monitor.js'
+import { describeToken } from './whoami.js'
+
+export interface ShopAppOptions {
+  stitch: StitchAuth
+  operations: ShopOperations
+  monitor: TokenMonitor
+  /** Undefined with real Stitch: the outage and expiry routes then answer 409. */
+  controls: SimulatorControls | undefined
+  /** Read per request: the NestJS app starts after this one. */
+  pageConfig: () => DemoPageConfig
+}
+
+// Built by tsup next to this file's directory: dist/server/main.js → dist/public/.
+const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
+// The self-contained ESM build of @stitch-auth/browser, served as the package built it.
+const BROWSER_BUNDLE = fileURLToPath(import.meta.resolve('@stitch-auth/browser/browser.js'))
+
+/** Fails at start, with the fix, when a build step is missing. */
+export function checkAssets(): void {
+  for (const file of [join(PUBLIC_DIR, 'index.html'), BROWSER_BUNDLE]) {
+    if (!existsSync(file)) {
+      throw new Error(
+        `${file} is missing. Build first: pnpm turbo run build --filter=@stitch-auth/demo...`,
+      )
+    }
+  }
+}
+
+export function createShopApp(options: ShopAppOptions): express.Express {
+  const { stitch, operations, monitor, controls, pageConfig } = options
+  const app = express()
+  app.disable('x-powered-by')
+
+  app.use((_req, res, next) => {
+    const nestOrigin = new URL(pageConfig().nestWhoamiUrl).origin
+    res.set({
+      // The page runs only its own scripts and talks only to this origin and the NestJS app.
+      'Content-Security-Policy': `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' ${nestOrigin}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+    })
+    next()
+  })
+
+  app.use(express.static(PUBLIC_DIR, { index: 'index.html' }))
+  const bundleDir = dirname(BROWSER_BUNDLE)
+  app.get('/vendor/stitch-proxy-client.browser.js', (_req, res) => {
+    res.sendFile(BROWSER_BUNDLE)
+  })
+  app.get('/vendor/stitch-proxy-client.browser.js.map', (_req, res) => {
+    res.sendFile(join(bundleDir, 'stitch-proxy-client.browser.js.map'))
+  })
+
+  // The browser-safe proxy: POST /stitch/createPaymentRequest and /stitch/paymentStatus only.
+  app.use(
+    '/stitch',
+    stitchProxy({
+      client: stitch,
+      operations,
+      onError: (error, operation) => {
+        const code = (error as { code?: string }).code ?? 'unknown error'
+        monitor.note('shop', 'error', `${operation} failed: ${code}`)
+      },
+    }),
+  )
+
+  // A server-side route that needs a token: req.stitchToken, from the shared cache.
+  app.get('/api/whoami', stitchAuth({ client: stitch }), (req, res) => {
+    res.set('Cache-Control', 'no-store').json(describeToken('express', req.stitchToken))
+  })
+
+  app.get('/api/config', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(pageConfig())
+  })
+
+  app.get('/api/token-state', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json(monitor.snapshot(controls?.info() ?? null))
+  })
+
+  const control =
+    (action: (controls: SimulatorControls) => string): RequestHandler =>
+    (req, res) => {
+      // A custom header: a cross-site form cannot send it, so other sites cannot press the buttons.
+      if (!req.get('x-demo-control')) {
+        res.status(403).json({
+          error: { code: 'control_header_missing', message: 'Send the x-demo-control header.' },
+        })
+      } else if (!controls) {
+        res.status(409).json({
+          error: {
+            code: 'real_stitch',
+            message: 'The demo is talking to real Stitch: outages and expiry need the simulator.',
+          },
+        })
+      } else {
+        res.json({ ok: true, message: action(controls) })
+      }
+    }
+  app.post(
+    '/api/simulator/outage',
+    control((sim) => sim.startOutage()),
+  )
+  app.delete(
+    '/api/simulator/outage',
+    control((sim) => sim.endOutage()),
+  )
+  app.post(
+    '/api/simulator/expire-token',
+    control((sim) => sim.expireTokens()),
+  )
+
+  // Stitch failures of /api/whoami as JSON (503 + Retry-After while Stitch is down).
+  app.use(stitchErrorHandler())
+  return app
+}

@@ -1,0 +1,338 @@
+// The checkout page's script. `@stitch-auth/browser/browser.js` is the package's self-contained
+// ESM build; the shop serves it at /vendor/stitch-proxy-client.browser.js and the build points
+// this import there rather than bundling it.
+import { createStitchProxyClient, isStitchProxyError } from '@stitch-auth/browser/browser.js'
+import type {
+  ControlAnswer,
+  DemoEvent,
+  DemoPageConfig,
+  TokenPanelState,
+  WhoamiAnswer,
+} from '../api-types.js'
+import type { ShopOperations } from '../shop.js'
+
+// Typed from the server's operations: input and output of each call are checked at build time.
+const api = createStitchProxyClient<ShopOperations>({ baseUrl: '/stitch' })
+
+const STATE_EVERY_MS = 1000
+const WHOAMI_EVERY_MS = 5000
+const STATUS_EVERY_MS = 2000
+const SOURCE_NAMES: Record<DemoEvent['source'], string> = {
+  express: 'Express',
+  nestjs: 'NestJS',
+  shop: 'Shop',
+  simulator: 'Simulator',
+}
+
+function el<T extends HTMLElement = HTMLElement>(id: string): T {
+  const found = document.getElementById(id)
+  if (!found) throw new Error(`#${id} is missing from the page`)
+  return found as T
+}
+
+const rand = (amount: number) => `R ${amount.toFixed(2)}`
+const time = (at: number) => new Date(at).toLocaleTimeString('en-GB', { hour12: false })
+
+let config: DemoPageConfig | undefined
+let price = 0
+let orderNumber = 1000 + Math.floor(Math.random() * 9000)
+let currentPayment: string | undefined
+let lastEventId = -1
+let tokenKnown = false
+
+async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, { cache: 'no-store', ...init })
+  const body = (await response.json()) as T & { error?: { message?: string } }
+  if (!response.ok) throw new Error(body.error?.message ?? `${url} answered ${response.status}`)
+  return body
+}
+
+// --- Checkout -----------------------------------------------------------------------------
+
+function showConfig(loaded: DemoPageConfig): void {
+  config = loaded
+  const { product } = loaded.shop
+  price = product.price * product.quantity
+  el('shop-name').textContent = loaded.shop.name
+  el('product-name').textContent = product.name
+  el('product-description').textContent = product.description
+  el('product-quantity').textContent = String(product.quantity)
+  el('product-price').textContent = rand(price)
+  el('subtotal').textContent = rand(price)
+  el('total').textContent = rand(price)
+  el('pay-label').textContent = `Pay ${rand(price)} with Stitch`
+
+  const badge = el('mode-badge')
+  if (loaded.stitch === 'simulator') {
+    badge.textContent = `Local Stitch simulator · ${loaded.tokenLifetimeSeconds} s tokens`
+  } else {
+    badge.textContent = `Real Stitch · client ${loaded.clientId}`
+    badge.classList.add('real')
+  }
+  if (!loaded.controls) {
+    el<HTMLButtonElement>('outage').disabled = true
+    el<HTMLButtonElement>('expire').disabled = true
+    el('controls-note').textContent =
+      'The demo is talking to real Stitch, so it cannot take Stitch down or expire tokens: these buttons work with the local simulator (run without STITCH_CLIENT_ID).'
+  }
+}
+
+function nextReference(): void {
+  orderNumber++
+  el<HTMLInputElement>('order-reference').value = `KT-${orderNumber}`
+}
+
+async function pay(): Promise<void> {
+  const button = el<HTMLButtonElement>('pay')
+  const input = el<HTMLInputElement>('order-reference')
+  button.disabled = true
+  button.setAttribute('aria-busy', 'true')
+  el('pay-label').textContent = 'Creating the payment request…'
+  input.removeAttribute('aria-invalid')
+  try {
+    const reference = input.value
+    const payment = await api.createPaymentRequest({ amount: price, reference })
+    showPayment(payment.id, payment.url, reference.trim())
+    nextReference()
+    void refreshWhoami()
+  } catch (error) {
+    showError(error)
+  } finally {
+    button.disabled = false
+    button.removeAttribute('aria-busy')
+    el('pay-label').textContent = `Pay ${rand(price)} with Stitch`
+  }
+}
+
+function showPayment(id: string, url: string, reference: string): void {
+  const result = el('result')
+  result.hidden = false
+  result.classList.remove('error')
+  el('result-ok').hidden = false
+  el('result-error').hidden = true
+  el('result-reference').textContent = reference
+  const link = el<HTMLAnchorElement>('payment-link')
+  link.href = url
+  link.textContent = url
+  el<HTMLAnchorElement>('open-pay-page').href = url
+  showStatus('pending')
+  currentPayment = id
+  void watchStatus(id)
+}
+
+function showStatus(status: string): void {
+  const line = el('payment-status')
+  const text: Record<string, string> = {
+    pending: 'Waiting for the payer…',
+    completed: 'Paid ✓',
+    cancelled: 'Cancelled by the payer',
+    expired: 'Expired',
+  }
+  line.textContent = text[status] ?? `Status: ${status}`
+  line.className = `status ${status === 'pending' ? 'pending' : status === 'completed' ? 'completed' : 'failed'}`
+}
+
+/** Polls the payment request's status through the proxy until it is settled. */
+async function watchStatus(id: string): Promise<void> {
+  while (currentPayment === id) {
+    await new Promise((resolve) => setTimeout(resolve, STATUS_EVERY_MS))
+    if (currentPayment !== id) return
+    try {
+      const { status } = await api.paymentStatus({ id })
+      if (currentPayment !== id) return
+      showStatus(status)
+      if (status !== 'pending' && status !== 'unknown') return
+    } catch {
+      // Stitch unavailable for a moment: the next poll tries again.
+    }
+  }
+}
+
+function showError(error: unknown): void {
+  currentPayment = undefined
+  const result = el('result')
+  result.hidden = false
+  result.classList.add('error')
+  el('result-ok').hidden = true
+  el('result-error').hidden = false
+  let text = error instanceof Error ? error.message : String(error)
+  if (isStitchProxyError(error)) {
+    if (error.kind === 'rejected' && error.code === 'invalid_input') {
+      el<HTMLInputElement>('order-reference').setAttribute('aria-invalid', 'true')
+      text = `Check the order: ${error.issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}.`
+    } else if (error.kind === 'server') {
+      const wait = error.retryAfter === undefined ? '' : ` Try again in ${error.retryAfter} s.`
+      text = `Stitch is unavailable right now (HTTP ${error.status}, ${error.code}): the cached token had expired and a new one could not be minted.${wait}`
+    } else if (error.kind === 'network' || error.kind === 'timeout') {
+      text = "The shop's server did not answer. Is the demo still running?"
+    }
+  }
+  el('error-text').textContent = text
+}
+
+// --- Live token panel ---------------------------------------------------------------------
+
+function renderState(state: TokenPanelState): void {
+  const { token, counters, lastFetch, simulator } = state
+  tokenKnown = token !== null
+
+  const preview = el('token-preview')
+  const pill = el('token-status')
+  const bar = el('lifetime-bar')
+  if (token) {
+    const left = Math.max(0, Math.round((token.expiresAt - state.serverNow) / 1000))
+    const lifetime = Math.max(1, (token.expiresAt - token.issuedAt) / 1000)
+    preview.textContent = token.preview
+    const status = token.status === 'valid' && state.refreshing ? 'refreshing' : token.status
+    pill.className = `pill ${status}`
+    pill.textContent = {
+      valid: 'valid',
+      refreshing: 'refreshing ahead…',
+      expired: 'expired',
+      rejected: 'rejected by Stitch',
+    }[status]
+    el('expires-in').textContent =
+      token.status === 'rejected' ? 'rejected: the next call mints a new one' : `${left} s`
+    el('scopes').textContent = token.scopes.join(' ')
+    bar.style.width = token.status === 'valid' ? `${Math.min(100, (left / lifetime) * 100)}%` : '0'
+    bar.classList.toggle('low', left / lifetime < 0.35)
+  } else {
+    preview.textContent = 'no token yet'
+    pill.className = 'pill none'
+    pill.textContent = 'pay to mint one'
+    el('expires-in').textContent = '—'
+    el('scopes').textContent = '—'
+    bar.style.width = '0'
+  }
+
+  el('last-fetch').textContent = lastFetch
+    ? `${time(lastFetch.at)} · ${lastFetch.background ? 'background refresh-ahead, nobody waited' : `a request waited ${lastFetch.durationMs} ms`}${lastFetch.attempts > 1 ? ` · ${lastFetch.attempts} attempts` : ''} (${lastFetch.app === 'nestjs' ? 'NestJS' : 'Express'})`
+    : '—'
+
+  el('minted').textContent = String(counters.tokensMinted)
+  el('minted-by').textContent =
+    `Express ${counters.mintedBy.express} · Nest ${counters.mintedBy.nestjs}`
+  el('cache-hits').textContent = String(counters.cacheHits)
+  el('shared-reads').textContent = `${counters.sharedCacheReads} via shared cache`
+  el('sim-token-requests').textContent = simulator ? String(simulator.tokenRequests) : 'n/a'
+  el('sim-refused').textContent = !simulator
+    ? 'not counted'
+    : simulator.tokenRequestsRefused > 0
+      ? `${simulator.tokenRequestsRefused} refused (503)`
+      : 'seen by Stitch'
+  el('sim-api-calls').textContent = simulator ? String(simulator.apiCalls) : 'n/a'
+
+  const banner = el('outage-banner')
+  const outage = simulator?.outage
+  banner.hidden = !outage
+  el<HTMLButtonElement>('outage').disabled = !config?.controls || Boolean(outage)
+  if (outage) {
+    const left = Math.max(0, Math.ceil((outage.endsAt - state.serverNow) / 1000))
+    el('outage-text').textContent =
+      `Stitch's token endpoint is down (HTTP ${outage.status}) for ${left} s more.`
+    el('outage-effect').textContent =
+      token?.status === 'valid'
+        ? 'Payments keep working on the cached token.'
+        : 'No valid token is cached, so payments fail until it is back.'
+  }
+
+  renderEvents(state.events)
+}
+
+function renderEvents(events: readonly DemoEvent[]): void {
+  const newest = events[0]?.id ?? 0
+  if (newest === lastEventId) return
+  lastEventId = newest
+  const list = el('events')
+  if (events.length === 0) {
+    const empty = document.createElement('li')
+    empty.className = 'empty'
+    empty.textContent = 'Nothing yet: pay, then try to break Stitch.'
+    list.replaceChildren(empty)
+    return
+  }
+  list.replaceChildren(
+    ...events.map((event) => {
+      const item = document.createElement('li')
+      const at = document.createElement('time')
+      at.dateTime = new Date(event.at).toISOString()
+      at.textContent = time(event.at)
+      const source = document.createElement('span')
+      source.className = `source ${event.source}`
+      source.textContent = SOURCE_NAMES[event.source]
+      const text = document.createElement('span')
+      text.className = event.level
+      text.textContent = event.text
+      item.append(at, source, text)
+      return item
+    }),
+  )
+}
+
+async function refreshState(): Promise<void> {
+  try {
+    renderState(await getJson<TokenPanelState>('/api/token-state'))
+  } catch {
+    el('token-status').className = 'pill expired'
+    el('token-status').textContent = 'demo server not answering'
+  }
+}
+
+async function pollState(): Promise<void> {
+  await refreshState()
+  setTimeout(pollState, STATE_EVERY_MS)
+}
+
+/** Asks both apps which token they hold: the same one, from the shared cache. */
+async function refreshWhoami(): Promise<void> {
+  if (!config || !tokenKnown) return
+  const ask = (url: string) =>
+    getJson<WhoamiAnswer>(url).then(
+      (answer) => answer.tokenPreview,
+      () => 'unavailable',
+    )
+  const [express, nest] = await Promise.all([ask('/api/whoami'), ask(config.nestWhoamiUrl)])
+  el('express-preview').textContent = express
+  el('nest-preview').textContent = nest
+  const verdict = el('shared-verdict')
+  const same = express === nest && express !== 'unavailable'
+  verdict.classList.toggle('same', same)
+  verdict.textContent = same
+    ? '✓ Same token in both apps: one mint, one shared cache'
+    : express === 'unavailable' || nest === 'unavailable'
+      ? 'An app could not get a token (is Stitch down and the token expired?)'
+      : 'Different for a moment: NestJS picks up the new token from the shared cache at its next refresh.'
+}
+
+async function pollWhoami(): Promise<void> {
+  await refreshWhoami()
+  setTimeout(pollWhoami, WHOAMI_EVERY_MS)
+}
+
+// --- Simulator controls -------------------------------------------------------------------
+
+async function control(method: 'POST' | 'DELETE', path: string): Promise<void> {
+  try {
+    await getJson<ControlAnswer>(path, { method, headers: { 'x-demo-control': '1' } })
+  } catch (error) {
+    el('controls-note').textContent = error instanceof Error ? error.message : String(error)
+  }
+  await refreshState()
+}
+
+async function start(): Promise<void> {
+  el<HTMLInputElement>('order-reference').value = `KT-${orderNumber}`
+  el('pay').addEventListener('click', () => void pay())
+  el('outage').addEventListener('click', () => void control('POST', '/api/simulator/outage'))
+  el('end-outage').addEventListener('click', () => void control('DELETE', '/api/simulator/outage'))
+  el('expire').addEventListener('click', () => void control('POST', '/api/simulator/expire-token'))
+  el('order-reference').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') void pay()
+  })
+  showConfig(await getJson<DemoPageConfig>('/api/config'))
+  await pollState()
+  setTimeout(pollWhoami, WHOAMI_EVERY_MS)
+  document.body.dataset.ready = 'true'
+}
+
+void start()
