@@ -32,7 +32,6 @@ interface KeyState {
 
 /** A scope array seen before, remembered by identity with a copy to detect mutation. */
 interface ScopeLookup {
-  readonly array: readonly string[]
   readonly copy: readonly string[]
   readonly state: KeyState
 }
@@ -50,7 +49,10 @@ export class TokenManager {
   readonly #states = new Map<string, KeyState>()
   readonly #byArray = new WeakMap<readonly string[], ScopeLookup>()
   readonly #byText = new Map<string, KeyState>()
-  #lastLookup: ScopeLookup | undefined
+  #lastArray: readonly string[] | undefined
+  #lastCopy: readonly string[] = []
+  #lastState: KeyState | undefined
+  #isClosed = false
   #defaultState: KeyState | undefined
   readonly #closing = new AbortController()
 
@@ -66,7 +68,7 @@ export class TokenManager {
   }
 
   get closed(): boolean {
-    return this.#closing.signal.aborted
+    return this.#isClosed
   }
 
   /** The cache key of a scope set: token URL, client, audience and the normalised scopes. */
@@ -80,13 +82,13 @@ export class TokenManager {
    * request is needed (use `getToken`).
    */
   peek(scopes?: readonly string[]): StitchToken | undefined {
-    if (this.closed) throw clientClosedError()
+    if (this.#isClosed) throw clientClosedError()
     const state = this.#stateFor(scopes)
     return this.#servable(state) ? state.token : undefined
   }
 
   getToken(scopes?: readonly string[], signal?: AbortSignal): Promise<StitchToken> {
-    if (this.closed) return Promise.reject(clientClosedError())
+    if (this.#isClosed) return Promise.reject(clientClosedError())
     let state: KeyState
     try {
       state = this.#stateFor(scopes)
@@ -135,27 +137,40 @@ export class TokenManager {
   }
 
   close(): void {
-    if (this.closed) return
+    if (this.#isClosed) return
+    this.#isClosed = true
     this.#closing.abort(clientClosedError())
     this.#states.clear()
     this.#byText.clear()
-    this.#lastLookup = undefined
+    this.#lastArray = undefined
+    this.#lastState = undefined
     this.#defaultState = undefined
   }
 
   #stateFor(scopes: readonly string[] | undefined): KeyState {
     if (scopes === undefined) return this.#defaultState ?? this.#resolveDefaultState()
     // The hot path: the same array as last time (a route's or a service's fixed scopes).
-    const last = this.#lastLookup
-    if (last !== undefined && last.array === scopes && sameItems(last.copy, scopes))
-      return last.state
-    let lookup = this.#byArray.get(scopes)
-    if (lookup === undefined || !sameItems(lookup.copy, scopes)) {
-      lookup = { array: scopes, copy: [...scopes], state: this.#stateForList(scopes) }
-      this.#byArray.set(scopes, lookup)
+    if (scopes === this.#lastArray && sameItems(this.#lastCopy, scopes)) return this.#lastState!
+    const seen = this.#byArray.get(scopes)
+    if (seen !== undefined && sameItems(seen.copy, scopes)) {
+      this.#lastArray = scopes
+      this.#lastCopy = seen.copy
+      this.#lastState = seen.state
+      return seen.state
     }
-    this.#lastLookup = lookup
-    return lookup.state
+    // A list seen as text before (e.g. a new array literal per call): no validation, no sort,
+    // and nothing remembered per array, so throwaway arrays cost one join and one lookup.
+    const text = scopes.join(' ')
+    const known = this.#byText.get(text)
+    if (known !== undefined) return known
+    const problems = findScopeProblems(scopes, this.#options.allowUnknownScopes)
+    if (problems.length > 0) throw new StitchConfigError(problems, 'Cannot get a token')
+    const state = this.#stateForNormalized(normalizeScopes(scopes))
+    // Bounded: a caller inventing scope lists cannot grow it without limit.
+    if (this.#byText.size >= 1024) this.#byText.clear()
+    this.#byText.set(text, state)
+    this.#byArray.set(scopes, { copy: [...scopes], state })
+    return state
   }
 
   #resolveDefaultState(): KeyState {
@@ -168,20 +183,6 @@ export class TokenManager {
     }
     this.#defaultState = this.#stateForNormalized(defaults)
     return this.#defaultState
-  }
-
-  /** A scope list seen as text before skips validation and sorting (new arrays per call). */
-  #stateForList(scopes: readonly string[]): KeyState {
-    const text = scopes.join(' ')
-    const known = this.#byText.get(text)
-    if (known !== undefined) return known
-    const problems = findScopeProblems(scopes, this.#options.allowUnknownScopes)
-    if (problems.length > 0) throw new StitchConfigError(problems, 'Cannot get a token')
-    const state = this.#stateForNormalized(normalizeScopes(scopes))
-    // Bounded: a caller inventing scope lists cannot grow it without limit.
-    if (this.#byText.size >= 1024) this.#byText.clear()
-    this.#byText.set(text, state)
-    return state
   }
 
   #stateForNormalized(scopes: NormalizedScopes): KeyState {

@@ -184,4 +184,35 @@ describe('token manager', () => {
     await expect(other).resolves.toMatchObject({ tokenType: 'Bearer' })
     expect(endpoint.calls).toBe(1)
   })
+
+  it('peekToken() serves a fresh token synchronously and nothing else', async () => {
+    const clock = manualClock()
+    const endpoint = fakeTokenEndpoint({ expiresIn: 3600 })
+    const stitch = createStitchAuth({
+      ...base,
+      scopes: ['client_refund'],
+      fetch: endpoint.fetch,
+      now: clock.now,
+    })
+    expect(stitch.peekToken()).toBeUndefined()
+    expect(endpoint.calls).toBe(0)
+    const token = await stitch.getToken()
+    expect(stitch.peekToken()).toBe(token)
+    expect(stitch.peekToken(['client_refund'])).toBe(token)
+    expect(() => stitch.peekToken(['client_refnud' as 'client_refund'])).toThrow(StitchConfigError)
+    clock.advance(3_600_000 - 30_000)
+    expect(stitch.peekToken()).toBeUndefined()
+    await stitch.close()
+    expect(() => stitch.peekToken()).toThrow(/closed/)
+  })
+
+  it('serves new arrays of a known scope list from the same token', async () => {
+    const endpoint = fakeTokenEndpoint()
+    const stitch = createStitchAuth({ ...base, fetch: endpoint.fetch })
+    const first = await stitch.getToken(['client_refund', 'client_paymentrequest'])
+    for (let i = 0; i < 100; i++) {
+      expect(await stitch.getToken(['client_refund', 'client_paymentrequest'])).toBe(first)
+    }
+    expect(endpoint.calls).toBe(1)
+  })
 })
