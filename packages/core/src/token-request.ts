@@ -71,7 +71,8 @@ const successSchema = z.object({
     })
     return z.NEVER
   }),
-  scope: z.string().optional(),
+  // Some servers send null for "the scopes you asked for"; RFC 6749 §5.1 allows leaving it out.
+  scope: z.string({ error: 'must be a string of space-separated scopes' }).nullish(),
 })
 
 const oauthErrorSchema = z.object({
@@ -164,7 +165,7 @@ export async function parseTokenResponse(
 
   // RFC 6749 §5.1: without `scope`, the granted scopes are the requested ones.
   const granted =
-    parsed.data.scope === undefined
+    parsed.data.scope == null
       ? context.requested.scopes
       : [...new Set(parsed.data.scope.split(' ').filter(Boolean))].sort()
   const missing = context.requested.scopes.filter((scope) => !granted.includes(scope))

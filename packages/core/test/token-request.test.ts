@@ -86,6 +86,8 @@ describe('parseTokenResponse', () => {
     const { scope: _, ...withoutScope } = good
     const token = await parseTokenResponse(json(withoutScope), { requested, sentAt })
     expect(token.scopes).toEqual(requested.scopes)
+    const nullScope = await parseTokenResponse(json({ ...good, scope: null }), { requested, sentAt })
+    expect(nullScope.scopes).toEqual(requested.scopes)
   })
 
   const malformed: Array<[string, Response, RegExp]> = [
