@@ -86,7 +86,10 @@ describe('parseTokenResponse', () => {
     const { scope: _, ...withoutScope } = good
     const token = await parseTokenResponse(json(withoutScope), { requested, sentAt })
     expect(token.scopes).toEqual(requested.scopes)
-    const nullScope = await parseTokenResponse(json({ ...good, scope: null }), { requested, sentAt })
+    const nullScope = await parseTokenResponse(json({ ...good, scope: null }), {
+      requested,
+      sentAt,
+    })
     expect(nullScope.scopes).toEqual(requested.scopes)
   })
 
