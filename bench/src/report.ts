@@ -10,6 +10,8 @@ export interface Results {
   startedAt: Date
   seconds: number
   warm?: WarmResult
+  /** ns per `Date.now()` on this machine. */
+  clockNs?: number
   stampede?: StampedeRow[]
   load?: LoadRow[]
   express?: ExpressResult
@@ -19,7 +21,8 @@ export interface Results {
 export interface Target {
   target: string
   measured: string
-  pass: boolean
+  /** 'partial': met by the criterion that defines it, not by a stricter proxy measure. */
+  pass: boolean | 'partial'
 }
 
 const STITCH = '**stitch-auth**'
@@ -38,11 +41,12 @@ const bytes = (value: number) =>
 
 export function machine(): string {
   const cpuList = cpus()
+  const speed = cpuList[0]?.speed ? ` (${formatNumber(cpuList[0].speed)} MHz)` : ''
   return table(
     ['CPU', 'cores', 'memory', 'Node.js', 'OS'],
     [
       [
-        cpuList[0]?.model.trim() ?? 'unknown',
+        `${cpuList[0]?.model.trim() ?? 'unknown'}${speed}`,
         String(cpuList.length),
         `${formatNumber(totalmem() / 1024 ** 3, 1)} GiB (${formatNumber(freemem() / 1024 ** 3, 1)} GiB free at start)`,
         process.version,
@@ -66,7 +70,7 @@ export function targets(results: Results): Target[] {
     const literal = byName("`getToken(['")
     const within = (label: string, values: number[]) =>
       list.push({
-        target: `Warm ${label} within 1.5× of the floor (1 / 1,000 / 10,000 scope sets cached)`,
+        target: `Warm hit ≤ 1.5× the floor: ${label} (at 1 / 1,000 / 10,000 cached scope sets)`,
         measured: values.map(ratio).join(' / '),
         pass: values.every((value) => value <= 1.5),
       })
@@ -118,7 +122,12 @@ export function targets(results: Results): Target[] {
     list.push({
       target: `Continuous load over ${LOAD.durationMs / 1000 / LOAD.lifetimeSeconds} token lifetimes → 0 callers waited on a token request`,
       measured: `${load.pendingAfterTwoTurns} of ${formatNumber(load.calls)} calls pending after 2 microtask turns (so none waited on a token request), ${load.failures} failed. ${slow} settled at once yet took > ${LOAD.slowMs} ms (the floor, same load: ${floorLoad ? floorLoad.slowInCall + floorLoad.stalls : 'n/a'}); the literal count "pending after 2 turns or > ${LOAD.slowMs} ms" is ${load.waited}`,
-      pass: load.pendingAfterTwoTurns === 0 && load.failures === 0,
+      pass:
+        load.pendingAfterTwoTurns > 0 || load.failures > 0
+          ? false
+          : load.waited === 0
+            ? true
+            : 'partial',
     })
   }
   const express = results.express
@@ -143,7 +152,11 @@ export function targets(results: Results): Target[] {
 export function targetsTable(list: readonly Target[]): string {
   return table(
     ['target', 'measured', 'result'],
-    list.map((t) => [t.target, t.measured, t.pass ? '✅ pass' : '❌ fail']),
+    list.map((t) => [
+      t.target,
+      t.measured,
+      t.pass === 'partial' ? '⚠️ pass (see measured)' : t.pass ? '✅ pass' : '❌ fail',
+    ]),
   )
 }
 
@@ -299,6 +312,12 @@ export function renderReport(results: Results): string {
       '',
       `Nanoseconds per awaited call with 1, 1,000 and 10,000 scope sets cached. Each library is timed beside its own run of the floor, with only its cache and the floor's alive, in ${WARM.rounds} rounds that alternate the two (each timed loop about ${WARM.loopMs} ms, after a warm-up); figures are medians. "× floor" divides by that paired floor, so heap size and GC pressure weigh on both sides alike. Caches are filled through an in-process token endpoint (the answer the simulator gives) so that 10,000 entries take a second, not minutes; only the lookups are timed.`,
       '',
+      ...(results.clockNs === undefined
+        ? []
+        : [
+            `For scale: a warm hit must read the clock to know its token is still fresh, and one \`Date.now()\` costs ${formatNumber(results.clockNs, 1)} ns on this machine, about ${ratio(results.clockNs / (warm.find((row) => row.floorHotNs[1] !== undefined)?.floorHotNs[1] ?? results.clockNs))} the floor by itself.`,
+            '',
+          ]),
       '### 1a. Cycling through every cached scope set',
       '',
       'Each call asks for the next scope set in turn, so the 10,000 column really visits 10,000 entries (and pays for CPU cache misses).',

@@ -19,7 +19,7 @@ import {
   warmTable,
 } from './report.ts'
 import { CLIENT_ID, CLIENT_SECRET, collectGarbage, SCOPE } from './util.ts'
-import { runWarm } from './warm.ts'
+import { clockCostNs, runWarm } from './warm.ts'
 
 const SECTIONS = ['warm', 'stampede', 'load', 'express', 'memory'] as const
 type Section = (typeof SECTIONS)[number]
@@ -44,6 +44,7 @@ const log = (text: string) => console.log(`\n${text}`)
 try {
   if (wanted('warm')) {
     results.warm = await runWarm(endpoints)
+    results.clockNs = clockCostNs()
     log(
       `1a. Warm getToken(), cycling through every cached scope set (ns per call)\n${warmTable(results.warm)}`,
     )

@@ -7,6 +7,11 @@ import {
   StitchAuthError,
   type StitchGraphQLErrorDetail,
 } from './errors.js'
+import { scrubServerText } from './redact.js'
+import { parseRetryAfter } from './token-request.js'
+
+/** Statuses that say the API is overloaded or unreachable now, rather than that the call failed. */
+const API_UNAVAILABLE_STATUSES = new Set([408, 429, 502, 503, 504])
 
 const graphQLResponseSchema = z.object({
   data: z.unknown().optional(),
@@ -41,6 +46,8 @@ export async function postGraphQL(options: {
   operationName: string | undefined
   timeoutMs: number
   signal: AbortSignal | undefined
+  /** Values the API might echo in an error (the access token): never copied into errors. */
+  sensitive: readonly string[]
 }): Promise<GraphQLExchange> {
   const response = await ky
     .post(options.url, {
@@ -63,6 +70,19 @@ export async function postGraphQL(options: {
   const text = await response.text().catch((error: unknown) => {
     throw apiUnavailable(error, options)
   })
+  if (API_UNAVAILABLE_STATUSES.has(response.status)) {
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
+    const wait =
+      retryAfterMs === undefined
+        ? ''
+        : ` and asked to retry after ${Math.ceil(retryAfterMs / 1000)} s`
+    throw new StitchApiError(`The Stitch API answered HTTP ${response.status}${wait}.`, {
+      status: response.status,
+      code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE,
+      retryable: true,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    })
+  }
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -79,7 +99,7 @@ export async function postGraphQL(options: {
       { status: response.status, retryable: response.status >= 500 },
     )
   }
-  const errors = (parsed.data.errors ?? []).map(toErrorDetail)
+  const errors = (parsed.data.errors ?? []).map((error) => toErrorDetail(error, options.sensitive))
   return {
     status: response.status,
     errors,
@@ -97,7 +117,7 @@ function apiUnavailable(
   error: unknown,
   options: { url: string; timeoutMs: number; signal: AbortSignal | undefined },
 ): StitchAuthError {
-  if (options.signal?.aborted) return abortError(options.signal)
+  if (options.signal?.aborted) return abortError(options.signal, 'The Stitch API call')
   if (isTimeoutError(error)) {
     return new StitchAuthError(
       `The Stitch API at ${options.url} did not answer within ${options.timeoutMs} ms.`,
@@ -122,18 +142,22 @@ function apiUnavailable(
   )
 }
 
-function toErrorDetail(error: {
-  message: string
-  path?: (string | number)[] | undefined
-  extensions?: Record<string, unknown> | undefined
-}): StitchGraphQLErrorDetail {
+function toErrorDetail(
+  error: {
+    message: string
+    path?: (string | number)[] | undefined
+    extensions?: Record<string, unknown> | undefined
+  },
+  sensitive: readonly string[],
+): StitchGraphQLErrorDetail {
   const code = typeof error.extensions?.code === 'string' ? error.extensions.code : undefined
   const listed = error.extensions?.requiredScopes
   const requiredScopes = Array.isArray(listed)
     ? listed.filter((scope): scope is string => typeof scope === 'string')
     : scopesFromMessage(error.message)
   return {
-    message: error.message,
+    // The API's words go into our error, so they are scrubbed of anything token-shaped.
+    message: scrubServerText(error.message, sensitive),
     ...(error.path ? { path: error.path } : {}),
     ...(code ? { code } : {}),
     ...(requiredScopes.length > 0 ? { requiredScopes } : {}),

@@ -95,6 +95,7 @@ export class StitchAuth<TScope extends string = StitchScope> {
         operationName: options.operationName,
         timeoutMs: options.timeoutMs ?? 30_000,
         signal: options.signal,
+        sensitive: [token.accessToken],
       })
       if (exchange.unauthenticated && attempt === 1) {
         await this.#tokens.invalidate(token, 'unauthenticated')

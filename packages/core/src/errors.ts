@@ -145,9 +145,7 @@ export class StitchEndpointUnavailableError extends StitchAuthError {
   }
 
   override get headers(): Record<string, string> | undefined {
-    return this.retryAfterMs === undefined
-      ? undefined
-      : { 'retry-after': String(Math.ceil(this.retryAfterMs / 1000)) }
+    return retryAfterHeader(this.retryAfterMs)
   }
 }
 
@@ -194,6 +192,8 @@ export class StitchApiError extends StitchAuthError {
   readonly errors: readonly StitchGraphQLErrorDetail[]
   /** Scopes the API said the call needs, when it failed for lack of them. */
   readonly requiredScopes: readonly string[]
+  /** How long the API asked us to wait, in milliseconds, if it said. */
+  readonly retryAfterMs: number | undefined
 
   constructor(
     message: string,
@@ -202,6 +202,7 @@ export class StitchApiError extends StitchAuthError {
       errors?: readonly StitchGraphQLErrorDetail[]
       code?: StitchAuthErrorCode
       retryable?: boolean
+      retryAfterMs?: number
       cause?: unknown
     },
   ) {
@@ -215,7 +216,18 @@ export class StitchApiError extends StitchAuthError {
     this.requiredScopes = Object.freeze([
       ...new Set(this.errors.flatMap((error) => error.requiredScopes ?? [])),
     ])
+    this.retryAfterMs = options.retryAfterMs
   }
+
+  override get headers(): Record<string, string> | undefined {
+    return retryAfterHeader(this.retryAfterMs)
+  }
+}
+
+function retryAfterHeader(retryAfterMs: number | undefined): Record<string, string> | undefined {
+  return retryAfterMs === undefined
+    ? undefined
+    : { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) }
 }
 
 /** True for any error thrown by stitch-auth, even across bundles or realms. */
@@ -225,8 +237,8 @@ export function isStitchAuthError(error: unknown): error is StitchAuthError {
   return typeof code === 'string' && code.startsWith('STITCH_AUTH_')
 }
 
-export function abortError(signal: AbortSignal): StitchAuthError {
-  return new StitchAuthError('The token request was aborted by its caller', {
+export function abortError(signal: AbortSignal, what = 'The token request'): StitchAuthError {
+  return new StitchAuthError(`${what} was aborted by its caller`, {
     code: STITCH_AUTH_ERROR_CODES.ABORTED,
     cause: signal.reason,
   })

@@ -1,4 +1,5 @@
 import ky, { isNetworkError } from 'ky'
+import { untilAborted } from './abort.js'
 import type { ClientAuthentication } from './client-auth.js'
 import {
   abortError,
@@ -158,17 +159,30 @@ async function requestOnce(context: MintContext, remainingMs: number): Promise<C
   const attemptSignal = AbortSignal.any([context.signal, AbortSignal.timeout(timeoutMs)])
   const sentAt = options.now()
   try {
-    const response = await ky(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      fetch: options.fetch,
-      retry: 0,
-      timeout: false,
-      throwHttpErrors: false,
-      signal: attemptSignal,
-    })
-    return await parseTokenResponse(response, { requested: context.scopes, sentAt })
+    // Raced against the signal too: an injected fetch that ignores aborts must not hang us.
+    return await untilAborted(
+      (async () => {
+        const response = await ky(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          fetch: options.fetch,
+          retry: 0,
+          timeout: false,
+          throwHttpErrors: false,
+          signal: attemptSignal,
+        })
+        return parseTokenResponse(response, {
+          requested: context.scopes,
+          sentAt,
+          sensitive:
+            options.credentials.kind === 'clientSecret'
+              ? [options.credentials.secret.reveal()]
+              : [],
+        })
+      })(),
+      attemptSignal,
+    )
   } catch (error) {
     if (error instanceof StitchAuthError || context.signal.aborted) throw error
     if (attemptSignal.aborted) {

@@ -55,7 +55,13 @@ function bodyOf(req: NodeRequestLike): BodyInit | null {
   if (parsed === undefined || parsed === null) return null
   if (typeof parsed === 'string') return parsed
   if (parsed instanceof Uint8Array) return new Uint8Array(parsed)
-  return JSON.stringify(parsed)
+  try {
+    return JSON.stringify(parsed)
+  } catch {
+    // Too deep (or cyclic) to write back: hand on something that is not JSON either, so the
+    // proxy refuses it as it would the raw body (400 invalid_json) instead of crashing.
+    return '\u0000'
+  }
 }
 
 /**

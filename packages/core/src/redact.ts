@@ -7,6 +7,30 @@ export function redactToken(token: string): string {
   return `${token.slice(0, visible)}…`
 }
 
+/**
+ * Makes text that came from a server safe to put in an error: every known secret (and its
+ * URL- and JSON-encoded forms) becomes `[redacted]`, and every long unbroken run of mixed
+ * characters (the shape of a token, a key or a secret nobody told us about) is cut to a short
+ * preview.
+ */
+export function scrubServerText(text: string, known: readonly string[] = []): string {
+  let scrubbed = text
+  for (const secret of known) {
+    if (secret.length < 4) continue
+    for (const form of new Set([
+      secret,
+      encodeURIComponent(secret),
+      JSON.stringify(secret).slice(1, -1),
+    ])) {
+      scrubbed = scrubbed.replaceAll(form, '[redacted]')
+    }
+  }
+  // Lower-case words joined by _ . - (scope names, error codes, host names) are kept readable.
+  return scrubbed.replace(/[^\s'"`<>()[\]{},;:]{16,}/g, (run) =>
+    /^[a-z]+([._-][a-z]+)*$/.test(run) ? run : redactToken(run),
+  )
+}
+
 /** The symbol Node's `util.inspect` looks for, reached without importing `node:util`. */
 export const inspectSymbol: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never
 

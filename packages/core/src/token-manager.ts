@@ -1,3 +1,4 @@
+import { untilAborted } from './abort.js'
 import type { TokenCache, TokenCacheLease } from './cache.js'
 import { type ClientAuthentication, clientSecretPost, privateKeyJwt } from './client-auth.js'
 import {
@@ -214,7 +215,7 @@ export class TokenManager {
     } else {
       state.flight?.keepAlive()
     }
-    return signal ? raceAbort(inflight, signal) : inflight
+    return signal ? untilAborted(inflight, signal, () => abortError(signal)) : inflight
   }
 
   #refreshInBackground(state: KeyState, now: number): void {
@@ -406,22 +407,5 @@ function toStitchError(error: unknown): StitchAuthError {
     code: STITCH_AUTH_ERROR_CODES.ENDPOINT_UNAVAILABLE,
     retryable: true,
     cause: error,
-  })
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal))
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
   })
 }

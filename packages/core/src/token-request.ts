@@ -4,6 +4,7 @@ import {
   StitchResponseError,
   StitchTokenRequestError,
 } from './errors.js'
+import { scrubServerText } from './redact.js'
 import type { NormalizedScopes } from './scopes.js'
 import type { CachedToken } from './token.js'
 
@@ -49,12 +50,19 @@ export function buildTokenRequest(parameters: TokenRequestParameters): TokenHttp
   }
 }
 
+const MAX_LIFETIME_SECONDS = 86_400
+
 const successSchema = z.object({
-  access_token: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
+  access_token: z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    // RFC 6750 b64token: visible ASCII only; a token with spaces or control characters would
+    // break the Authorization header it goes into.
+    .regex(/^[\x21-\x7E]+$/, 'must hold only visible ASCII characters'),
   token_type: z
     .string({ error: 'must be a string' })
     .refine((value) => value.toLowerCase() === 'bearer', {
-      error: (issue) => `must be "Bearer" (got "${String(issue.input).slice(0, 20)}")`,
+      error: (issue) => `must be "Bearer" (got ${describeValue(issue.input)})`,
     }),
   expires_in: z.unknown().transform((value, context) => {
     // Some servers send the lifetime as a numeric string; anything else is a defect.
@@ -64,10 +72,12 @@ const successSchema = z.object({
         : typeof value === 'string' && /^\d+$/.test(value)
           ? Number(value)
           : Number.NaN
-    if (Number.isFinite(seconds) && seconds > 0) return seconds
+    // Longer lifetimes are honoured up to a day: refreshing early is harmless, and an absurd
+    // value (1e308) must not turn expiry into Infinity.
+    if (Number.isFinite(seconds) && seconds > 0) return Math.min(seconds, MAX_LIFETIME_SECONDS)
     context.addIssue({
       code: 'custom',
-      message: `must be a positive number of seconds (got ${value === undefined ? 'nothing' : JSON.stringify(value).slice(0, 20)})`,
+      message: `must be a positive number of seconds (got ${describeValue(value)})`,
     })
     return z.NEVER
   }),
@@ -104,6 +114,8 @@ export interface ParseTokenResponseContext {
   requested: NormalizedScopes
   /** When the request was sent (epoch ms): the token's lifetime counts from here. */
   sentAt: number
+  /** Secrets the server might echo in an error (the client secret): never copied into errors. */
+  sensitive?: readonly string[]
 }
 
 /**
@@ -130,10 +142,12 @@ export async function parseTokenResponse(
   if (status < 200 || status >= 300) {
     const oauthError = oauthErrorSchema.safeParse(json)
     if (oauthError.success) {
+      // The server's words go into our error, so they are scrubbed of anything secret-shaped.
+      const description = oauthError.data.error_description
       throw new StitchTokenRequestError({
-        error: oauthError.data.error,
-        ...(oauthError.data.error_description
-          ? { errorDescription: oauthError.data.error_description }
+        error: scrubServerText(oauthError.data.error, context.sensitive),
+        ...(description
+          ? { errorDescription: scrubServerText(description, context.sensitive) }
           : {}),
         status,
       })
@@ -183,6 +197,20 @@ export async function parseTokenResponse(
     issuedAt: context.sentAt,
     expiresAt: context.sentAt + parsed.data.expires_in * 1000,
   })
+}
+
+/**
+ * Names a value from a response for an error message without ever showing something that
+ * could be a token: numbers and short words are shown, anything else only by its type and size.
+ */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null)
+    return String(value)
+  if (typeof value === 'string') {
+    return value.length <= 6 ? JSON.stringify(value) : `a ${value.length}-character string`
+  }
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`
 }
 
 function parseJson(text: string | undefined): unknown {

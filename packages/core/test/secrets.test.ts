@@ -120,3 +120,16 @@ describe('secrets never leak', () => {
     expectNoLeak(events, secret, token.accessToken)
   })
 })
+
+describe('scrubServerText', () => {
+  it('redacts known secrets and token-shaped runs, keeps words, scopes and codes', async () => {
+    const { scrubServerText } = await import('../src/redact.js')
+    const text = scrubServerText(
+      `client_secret ${secret} is wrong for client_paymentrequest; token eyJhbGciOiJSUzI1NiJ9.e30.sig1234 revoked at secure.stitch.money`,
+      [secret],
+    )
+    expect(text).toBe(
+      'client_secret [redacted] is wrong for client_paymentrequest; token eyJhbG… revoked at secure.stitch.money',
+    )
+  })
+})

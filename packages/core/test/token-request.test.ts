@@ -203,3 +203,31 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(null, now)).toBeUndefined()
   })
 })
+
+describe('parseTokenResponse limits', () => {
+  const requestedOne = normalizeScopes(['client_refund'])
+  const body = (fields: Record<string, unknown>) =>
+    new Response(JSON.stringify({ token_type: 'Bearer', scope: 'client_refund', ...fields }))
+
+  it('caps an absurd lifetime at a day instead of expiring at Infinity', async () => {
+    const token = await parseTokenResponse(
+      body({ access_token: 'abc123abc123', expires_in: 1e308 }),
+      {
+        requested: requestedOne,
+        sentAt,
+      },
+    )
+    expect(token.expiresAt).toBe(sentAt + 86_400_000)
+  })
+
+  it('refuses an access token with spaces or control characters', async () => {
+    for (const accessToken of [' ', 'abc def', 'abc\ndef']) {
+      await expect(
+        parseTokenResponse(body({ access_token: accessToken, expires_in: 60 }), {
+          requested: requestedOne,
+          sentAt,
+        }),
+      ).rejects.toThrow(/"access_token" in the token response must hold only visible ASCII/)
+    }
+  })
+})
