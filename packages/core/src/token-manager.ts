@@ -161,14 +161,14 @@ export class TokenManager {
     }
     // A list seen as text before (e.g. a new array literal per call): no validation, no sort,
     // and nothing remembered per array, so throwaway arrays cost one join and one lookup.
-    const text = scopes.join(' ')
+    const text = scopes.length === 1 ? (scopes[0] as string) : scopes.join(' ')
     const known = this.#byText.get(text)
     if (known !== undefined) return known
     const problems = findScopeProblems(scopes, this.#options.allowUnknownScopes)
     if (problems.length > 0) throw new StitchConfigError(problems, 'Cannot get a token')
     const state = this.#stateForNormalized(normalizeScopes(scopes))
     // Bounded: a caller inventing scope lists cannot grow it without limit.
-    if (this.#byText.size >= 1024) this.#byText.clear()
+    if (this.#byText.size >= 16_384) this.#byText.clear()
     this.#byText.set(text, state)
     this.#byArray.set(scopes, { copy: [...scopes], state })
     return state
