@@ -44,7 +44,8 @@ export type StitchProxyClient<TOperations extends StitchOperations> = {
   >
 }
 
-// The names the proxy can route (the engine refuses anything else with 404).
+// The names the proxy can route (core's OPERATION_NAME_PATTERN; the engine refuses anything
+// else with 404). Copied, not imported: the browser bundle takes no runtime code from core.
 const OPERATION_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/
 
 /**

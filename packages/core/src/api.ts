@@ -1,4 +1,4 @@
-import ky, { isNetworkError, isTimeoutError } from 'ky'
+import ky, { isTimeoutError } from 'ky'
 import { z } from 'zod'
 import {
   abortError,
@@ -7,6 +7,7 @@ import {
   StitchAuthError,
   type StitchGraphQLErrorDetail,
 } from './errors.js'
+import { networkFailure } from './network.js'
 import { scrubServerText } from './redact.js'
 import { parseRetryAfter } from './token-request.js'
 
@@ -109,10 +110,7 @@ export async function postGraphQL(options: {
   }
 }
 
-/**
- * A call that got no answer. ky's own errors hold the request, Authorization header and all,
- * so only their low-level cause is kept.
- */
+/** A call that got no answer, as an error that keeps nothing of the request. */
 function apiUnavailable(
   error: unknown,
   options: { url: string; timeoutMs: number; signal: AbortSignal | undefined },
@@ -127,19 +125,12 @@ function apiUnavailable(
       },
     )
   }
-  const cause = isNetworkError(error)
-    ? error.cause
-    : error instanceof Error
-      ? new Error(error.message)
-      : undefined
-  return new StitchAuthError(
-    `Could not reach the Stitch API at ${options.url}${cause instanceof Error ? ` (${cause.message})` : ''}.`,
-    {
-      code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE,
-      retryable: true,
-      cause,
-    },
-  )
+  const { cause, detail } = networkFailure(error)
+  return new StitchAuthError(`Could not reach the Stitch API at ${options.url} (${detail}).`, {
+    code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE,
+    retryable: true,
+    cause,
+  })
 }
 
 function toErrorDetail(

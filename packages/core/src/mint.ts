@@ -1,4 +1,4 @@
-import ky, { isNetworkError } from 'ky'
+import ky from 'ky'
 import { untilAborted } from './abort.js'
 import type { ClientAuthentication } from './client-auth.js'
 import {
@@ -8,6 +8,7 @@ import {
   StitchEndpointUnavailableError,
 } from './errors.js'
 import type { EventHub } from './events.js'
+import { networkFailure } from './network.js'
 import type { ResolvedStitchAuthOptions } from './options.js'
 import type { NormalizedScopes } from './scopes.js'
 import type { CachedToken } from './token.js'
@@ -191,19 +192,12 @@ async function requestOnce(context: MintContext, remainingMs: number): Promise<C
         { attempts: 1 },
       )
     }
-    // Only the low-level cause is kept: ky's own error holds the request, body and all.
-    const cause = isNetworkError(error) ? error.cause : error
-    const detail = cause instanceof Error ? describeNetworkError(cause) : 'network error'
+    const { cause, detail } = networkFailure(error)
     throw new StitchEndpointUnavailableError(
       `Could not reach the Stitch token endpoint at ${options.tokenUrl} (${detail}).`,
       { attempts: 1, cause },
     )
   }
-}
-
-function describeNetworkError(error: Error): string {
-  const code = (error.cause as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' ? `${error.message}: ${code}` : error.message
 }
 
 export function clientClosedError(): StitchAuthError {

@@ -1,7 +1,6 @@
 import {
   type AnyStitchScope,
-  closestScope,
-  isStitchScope,
+  findScopeProblems,
   StitchAuth,
   type StitchAuthOptions,
   StitchConfigError,
@@ -92,14 +91,10 @@ function checkSharedOptions({ client, scopes, ...rest }: StitchAuthClientOptions
     problems.push('"scopes" must be a non-empty array of scopes')
   } else if (scopes === undefined && client?.options?.defaultScopes === undefined) {
     problems.push('"scopes" is required when the client has no default scopes')
-  } else if (client?.options && !client.options.allowUnknownScopes) {
-    for (const scope of scopes ?? []) {
-      if (isStitchScope(scope)) continue
-      const suggestion = closestScope(scope)
-      problems.push(
-        `"scopes": unknown scope "${scope}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
-      )
-    }
+  } else if (client?.options && scopes !== undefined) {
+    // Core's own scope check, so a typo fails here, at start-up, with core's message.
+    const scopeProblems = findScopeProblems(scopes, client.options.allowUnknownScopes)
+    problems.push(...scopeProblems.map((problem) => `"scopes": ${problem}`))
   }
   if (problems.length > 0) throw new StitchConfigError(problems, 'Invalid stitchAuth() options')
 }

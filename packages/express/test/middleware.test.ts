@@ -184,13 +184,22 @@ describe('token failures', () => {
     expectNoSecrets(response)
   })
 
-  it('answers 500 when the route asks for scopes the client cannot check up front', async () => {
-    const shared = client({ allowUnknownScopes: true })
-    const app = tokenApp(stitchAuth({ client: shared, scopes: ['client paymentrequest' as never] }))
-
-    const response = await request(app).get('/token').expect(500)
+  it('answers 500 when the client it made has no scopes to ask for', async () => {
+    const middleware = stitchAuth({ ...clientOptions(sim), scopes: undefined })
+    clients.push(middleware.client)
+    const response = await request(tokenApp(middleware)).get('/token').expect(500)
     expect(sim.stats.tokenRequests.total).toBe(0)
     expectNoSecrets(response)
+  })
+
+  it('refuses a malformed scope at creation, even with allowUnknownScopes', () => {
+    const shared = client({ allowUnknownScopes: true })
+    expect(() =>
+      stitchAuth({ client: shared, scopes: ['client paymentrequest' as never] }),
+    ).toThrow(
+      /"scopes": scope "client paymentrequest" contains whitespace; pass each scope as its own array item/,
+    )
+    expect(sim.stats.tokenRequests.total).toBe(0)
   })
 
   it('hands the untouched core error to next(err)', async () => {
@@ -285,7 +294,9 @@ describe('construction', () => {
     ])
     expect(
       fail(() => stitchAuth({ client: shared, scopes: ['client_refnd' as never] })).issues,
-    ).toEqual(['"scopes": unknown scope "client_refnd"; did you mean "client_refund"?'])
+    ).toEqual([
+      '"scopes": unknown scope "client_refnd". Did you mean "client_refund"? Valid scopes: client_paymentrequest, client_bankaccountverification, client_imageupload, client_businesslookup, client_paymentauthorizationrequest, client_refund, client_disbursement, client_recurringpaymentconsentrequest. If Stitch has added this scope, pass allowUnknownScopes: true.',
+    ])
     expect(fail(() => stitchAuth({ client: shared, clientId: 'x' } as never)).issues).toEqual([
       'give "client" or client options, not both (also got: clientId)',
     ])
