@@ -14,6 +14,12 @@ import { parseRetryAfter } from './token-request.js'
 /** Statuses that say the API is overloaded or unreachable now, rather than that the call failed. */
 const API_UNAVAILABLE_STATUSES = new Set([408, 429, 502, 503, 504])
 
+const extensionsSchema = z.record(z.string(), z.unknown()).optional().catch(undefined)
+
+// Stitch documents one answer shape exactly (the invalid-token body, whose `extensions` sit
+// beside `errors`); for the rest its docs are silent, so every plausible place is read:
+// GraphQL's own `errors[].extensions`, a top-level `extensions`, and the REST API's
+// `missingScopes`. Each field falls back on its own, so one odd field never hides the others.
 const graphQLResponseSchema = z.object({
   data: z.unknown().optional(),
   errors: z
@@ -24,11 +30,16 @@ const graphQLResponseSchema = z.object({
           .array(z.union([z.string(), z.number()]))
           .optional()
           .catch(undefined),
-        extensions: z.record(z.string(), z.unknown()).optional().catch(undefined),
+        extensions: extensionsSchema,
       }),
     )
-    .optional(),
+    .optional()
+    .catch(undefined),
+  extensions: extensionsSchema,
+  missingScopes: z.unknown().optional(),
 })
+
+type GraphQLResponseBody = z.infer<typeof graphQLResponseSchema>
 
 export interface GraphQLExchange {
   status: number
@@ -100,13 +111,39 @@ export async function postGraphQL(options: {
       { status: response.status, retryable: response.status >= 500 },
     )
   }
-  const errors = (parsed.data.errors ?? []).map((error) => toErrorDetail(error, options.sensitive))
+  return readGraphQLAnswer(response.status, parsed.data, options.sensitive)
+}
+
+/** The code Stitch puts on an answer to an expired, revoked or malformed token. */
+const UNAUTHENTICATED = 'UNAUTHENTICATED'
+
+function readGraphQLAnswer(
+  status: number,
+  body: GraphQLResponseBody,
+  sensitive: readonly string[],
+): GraphQLExchange {
+  const topLevelScopes = [
+    ...scopeList(body.missingScopes),
+    ...scopesFromExtensions(body.extensions),
+  ]
+  const errors = (body.errors ?? []).map((error) => toErrorDetail(error, sensitive))
+  // Scopes named beside `errors` belong to the answer as a whole; they are given to the
+  // first error so `StitchApiError.requiredScopes` sees them like any other.
+  if (topLevelScopes.length > 0) {
+    const first = errors[0] ?? { message: `Missing required scopes: ${topLevelScopes.join(', ')}` }
+    errors[0] = {
+      ...first,
+      requiredScopes: [...new Set([...(first.requiredScopes ?? []), ...topLevelScopes])],
+    }
+  }
   return {
-    status: response.status,
+    status,
     errors,
-    data: parsed.data.data,
+    data: body.data,
     unauthenticated:
-      response.status === 401 || errors.some((error) => error.code === 'UNAUTHENTICATED'),
+      status === 401 ||
+      body.extensions?.code === UNAUTHENTICATED ||
+      errors.some((error) => error.code === UNAUTHENTICATED),
   }
 }
 
@@ -141,11 +178,16 @@ function toErrorDetail(
   },
   sensitive: readonly string[],
 ): StitchGraphQLErrorDetail {
-  const code = typeof error.extensions?.code === 'string' ? error.extensions.code : undefined
-  const listed = error.extensions?.requiredScopes
-  const requiredScopes = Array.isArray(listed)
-    ? listed.filter((scope): scope is string => typeof scope === 'string')
-    : scopesFromMessage(error.message)
+  const extensionCode = error.extensions?.code
+  // Stitch's documented answer puts the code in the message: "UNAUTHENTICATED: Token is …".
+  const code =
+    typeof extensionCode === 'string'
+      ? extensionCode
+      : /^\s*UNAUTHENTICATED\b/.test(error.message)
+        ? UNAUTHENTICATED
+        : undefined
+  const listed = scopesFromExtensions(error.extensions)
+  const requiredScopes = listed.length > 0 ? listed : scopesFromMessage(error.message)
   return {
     // The API's words go into our error, so they are scrubbed of anything token-shaped.
     message: scrubServerText(error.message, sensitive),
@@ -155,10 +197,31 @@ function toErrorDetail(
   }
 }
 
+/** Where an error's extensions might list the scopes a call lacks (the key is a guess). */
+function scopesFromExtensions(extensions: Record<string, unknown> | undefined): string[] {
+  if (extensions === undefined) return []
+  return [
+    ...new Set([
+      ...scopeList(extensions.requiredScopes),
+      ...scopeList(extensions.missingScopes),
+      ...scopeList(extensions.scopes),
+    ]),
+  ]
+}
+
+/** Scope names out of a list (or one string) of unknown shape; anything else is ignored. */
+function scopeList(value: unknown): string[] {
+  const items =
+    typeof value === 'string' ? value.split(/[\s,]+/) : Array.isArray(value) ? value : []
+  return items.filter((item): item is string => typeof item === 'string' && SCOPE_NAME.test(item))
+}
+
+const SCOPE_NAME = /^[a-z][a-z0-9_]*$/
+
 /** Stitch names missing scopes in the message; pick out the words that look like scopes. */
 function scopesFromMessage(message: string): string[] {
   if (!/scope/i.test(message)) return []
-  return message.match(/\b(?:client|user)_[a-z]+\b/g) ?? []
+  return [...new Set(message.match(/\b(?:client|user)_[a-z]+\b/g) ?? [])]
 }
 
 /** Turns a failed GraphQL exchange into the error a caller can act on. */
