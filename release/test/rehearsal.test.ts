@@ -57,6 +57,18 @@ let projects: Record<'sim' | 'core' | 'express5' | 'express4' | 'nest' | 'types'
 const timings: Record<string, number> = {}
 const fileStarted = performance.now()
 
+/** A consumer's one GraphQL call reached Stitch, made with a token for the default scope. */
+function expectOneApiCallSince(before: number, operationName: string) {
+  expect(sim.apiRequests.slice(before)).toEqual([
+    expect.objectContaining({
+      clientId: CLIENT.clientId,
+      operationName,
+      scopes: ['client_paymentrequest'],
+      outcome: 'ok',
+    }),
+  ])
+}
+
 function simEnv() {
   return {
     STITCH_CLIENT_ID: CLIENT.clientId,
@@ -199,6 +211,7 @@ describe('publishing', () => {
 
 describe('consumers', () => {
   it('an ESM consumer gets a token and calls the API', async () => {
+    const before = sim.apiRequests.length
     const { stdout } = await run(process.execPath, ['smoke.mjs'], {
       cwd: projects.core.dir,
       env: simEnv(),
@@ -209,11 +222,13 @@ describe('consumers', () => {
       tokenType: 'Bearer',
       scopes: ['client_paymentrequest'],
       cached: true,
-      clientScopes: ['client_paymentrequest'],
+      api: { __typename: 'Query' },
     })
+    expectOneApiCallSince(before, 'Smoke')
   })
 
   it('a CommonJS consumer require()s the CJS build (ky bundled) and gets a token', async () => {
+    const before = sim.apiRequests.length
     const { stdout } = await run(process.execPath, ['consumer.cjs'], {
       cwd: projects.core.dir,
       env: simEnv(),
@@ -223,8 +238,9 @@ describe('consumers', () => {
       configErrorCode: 'STITCH_AUTH_CONFIG_INVALID',
       tokenType: 'Bearer',
       scopes: ['client_paymentrequest'],
-      clientScopes: ['client_paymentrequest'],
+      api: { __typename: 'Query' },
     })
+    expectOneApiCallSince(before, 'Consumer')
   })
 
   // One program per module kind, as a project is one or the other. (A program holding both
@@ -273,7 +289,10 @@ describe('consumers', () => {
         const body = (await created.json()) as { data: { id: string; url: string } }
         expect(body.data.url).toMatch(/^https?:\/\//)
         expect(sim.paymentRequests.slice(before)).toEqual([
-          expect.objectContaining({ id: body.data.id, amount: { quantity: 150, currency: 'ZAR' } }),
+          expect.objectContaining({
+            id: body.data.id,
+            amount: { quantity: '150.00', currency: 'ZAR' },
+          }),
         ])
 
         // Deny by default, from the published build too: no CSRF header, no Stitch call.
@@ -300,13 +319,15 @@ describe('consumers', () => {
     })
     cleanup.add(() => app.stop())
     try {
+      const before = sim.apiRequests.length
       const service = await fetch(`${app.url}/service-token`)
       expect(service.status, app.output()).toBe(200)
       expect(await service.json()).toEqual({
         tokenType: 'Bearer',
         scopes: ['client_paymentrequest'],
-        clientScopes: ['client_paymentrequest'],
+        api: { __typename: 'Query' },
       })
+      expectOneApiCallSince(before, 'NestService')
       const route = await fetch(`${app.url}/route-token`)
       expect(route.status, app.output()).toBe(200)
       expect(await route.json()).toEqual({ tokenType: 'Bearer', scopes: ['client_paymentrequest'] })
@@ -318,6 +339,7 @@ describe('consumers', () => {
 
 describe('core runtime matrix', () => {
   const smoke = async (command: string, args: string[], env: Record<string, string> = {}) => {
+    const before = sim.apiRequests.length
     const { stdout } = await run(command, args, {
       cwd: projects.core.dir,
       env: { ...simEnv(), ...env },
@@ -328,8 +350,9 @@ describe('core runtime matrix', () => {
       tokenType: 'Bearer',
       scopes: ['client_paymentrequest'],
       cached: true,
-      clientScopes: ['client_paymentrequest'],
+      api: { __typename: 'Query' },
     })
+    expectOneApiCallSince(before, 'Smoke')
     return result
   }
 
@@ -380,6 +403,7 @@ describe('core runtime matrix', () => {
       join(dir, 'deno.json'),
       JSON.stringify({ imports: { '@stitch-auth/core': core } }),
     )
+    const before = sim.apiRequests.length
     const { stdout } = await run(
       DENO,
       // --min-dep-age=0: Deno 2.9 skips versions published less than a day ago by default.
@@ -387,7 +411,12 @@ describe('core runtime matrix', () => {
       { cwd: dir, env: { ...simEnv(), ...denoEnv() }, timeoutMs: 180_000 },
     )
     const result = JSON.parse(stdout) as { runtime: string; entry: string }
-    expect(result).toMatchObject({ tokenType: 'Bearer', cached: true })
+    expect(result).toMatchObject({
+      tokenType: 'Bearer',
+      cached: true,
+      api: { __typename: 'Query' },
+    })
+    expectOneApiCallSince(before, 'Smoke')
     expect(result.entry).toMatch(/\/npm\/.+\/@stitch-auth\/core\/[^/]+\/dist\/index\.js$/)
     expect(result.entry).not.toContain('node_modules')
   }, 240_000)

@@ -25,7 +25,7 @@ import type { WhoamiAnswer } from './api-types.js'
 import { describeToken } from './whoami.js'
 
 interface PaymentStatusData {
-  node: { id: string; status: { __typename: string } } | null
+  node: { id: string; state: { __typename: string } } | null
 }
 
 /** Server-side Stitch calls with the module's client (the demo builds with esbuild, which
@@ -38,7 +38,7 @@ export class PaymentsService {
     const data = await this.stitch.graphql<PaymentStatusData>(PAYMENT_REQUEST_STATUS_DOCUMENT, {
       id,
     })
-    const typename = data.node?.status.__typename ?? 'unknown'
+    const typename = data.node?.state.__typename ?? 'unknown'
     return {
       id,
       status: typename.replace(/^PaymentInitiationRequest/, '').toLowerCase(),

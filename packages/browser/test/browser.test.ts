@@ -236,11 +236,11 @@ describe('in headless Chromium', () => {
     // The browser sent amount and reference; the beneficiary came from the server.
     expect(created).toMatchObject({
       clientId: CLIENT_ID,
-      amount: { quantity: 150, currency: 'ZAR' },
+      amount: { quantity: '150.00', currency: 'ZAR' },
       payerReference: 'order-42',
       externalReference: 'order-42',
       beneficiaryReference: 'TestShop',
-      beneficiary: { bankAccount: BENEFICIARY },
+      beneficiary: BENEFICIARY,
     })
     expect(await link.getAttribute('href')).toBe(url)
     expect(await page.locator('#error').textContent()).toBe('')
@@ -257,8 +257,15 @@ describe('in headless Chromium', () => {
       ),
     ).resolves.toEqual({ output: { id, status: 'pending', found: true } })
     await expect(
-      page.evaluate(() => window.tryCall({ baseUrl: '/stitch' }, 'clientScopes')),
-    ).resolves.toEqual({ output: { scopes: ['client_paymentrequest'], count: 1 } })
+      page.evaluate(() => window.tryCall({ baseUrl: '/stitch' }, 'clientInfo')),
+    ).resolves.toEqual({ output: { clientId: CLIENT_ID, nodeId: expect.any(String) } })
+    // The custom operation ran with a token carrying exactly the scopes it declares.
+    expect(sim.apiRequests.at(-1)).toMatchObject({
+      clientId: CLIENT_ID,
+      operationName: 'ClientInfo',
+      scopes: ['client_paymentrequest'],
+      outcome: 'ok',
+    })
   })
 
   it('invalid input: 400 invalid_input with the issues, and Stitch is not called', async () => {

@@ -32,25 +32,25 @@ describe('createStitchProxyClient<typeof operations>()', () => {
   })
 
   it('infers a custom operation: schema input (before defaults), awaited output', () => {
-    expectTypeOf(api.clientScopes)
+    expectTypeOf(api.clientInfo)
       .parameter(0)
-      .toEqualTypeOf<{ order?: 'asc' | 'desc' | undefined } | undefined>()
-    expectTypeOf(api.clientScopes).returns.resolves.toEqualTypeOf<{
-      scopes: string[]
-      count: number
+      .toEqualTypeOf<{ casing?: 'as-is' | 'upper' | undefined } | undefined>()
+    expectTypeOf(api.clientInfo).returns.resolves.toEqualTypeOf<{
+      clientId: string
+      nodeId: string
     }>()
   })
 
   it('makes the input optional when the schema accepts undefined', () => {
-    expectTypeOf(api.clientScopes()).resolves.toHaveProperty('scopes')
+    expectTypeOf(api.clientInfo()).resolves.toHaveProperty('clientId')
     expectTypeOf(
-      api.clientScopes(undefined, { signal: AbortSignal.timeout(1) }),
-    ).resolves.toHaveProperty('count')
+      api.clientInfo(undefined, { signal: AbortSignal.timeout(1) }),
+    ).resolves.toHaveProperty('nodeId')
   })
 
   it('has exactly one method per operation', () => {
     expectTypeOf<keyof typeof api>().toEqualTypeOf<
-      'createPaymentRequest' | 'paymentRequestStatus' | 'clientScopes'
+      'createPaymentRequest' | 'paymentRequestStatus' | 'clientInfo'
     >()
     expectTypeOf(api).toEqualTypeOf<StitchProxyClient<Operations>>()
   })
@@ -65,7 +65,7 @@ describe('createStitchProxyClient<typeof operations>()', () => {
     // @ts-expect-error: input is required for this operation.
     void api.createPaymentRequest()
     // @ts-expect-error: not one of the schema's values.
-    void api.clientScopes({ order: 'up' })
+    void api.clientInfo({ casing: 'lower' })
     // @ts-expect-error: `id` is a string.
     void api.paymentRequestStatus({ id: 42 })
     // @ts-expect-error: no such operation.
@@ -76,7 +76,7 @@ describe('createStitchProxyClient<typeof operations>()', () => {
 
   it('keeps then/toJSON out of the type, as the runtime does', () => {
     const odd = createStitchProxyClient<
-      Operations & { then: Operations['clientScopes']; toJSON: Operations['clientScopes'] }
+      Operations & { then: Operations['clientInfo']; toJSON: Operations['clientInfo'] }
     >({ baseUrl: '/stitch' })
     expectTypeOf<keyof typeof odd>().toEqualTypeOf<keyof typeof api>()
   })

@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest'
 import {
   CERT_CLIENT_ID,
   CLIENTS,
+  CREATE_PAYMENT_REQUEST,
   checkBlock,
   checkStatuses,
   closedPort,
   envFor,
+  PAYMENT_REQUEST_INPUT,
   PRIVATE_KEY_PEM,
   runBuilt,
   urlsOf,
@@ -256,13 +258,34 @@ describe('stitch-auth doctor (built CLI)', () => {
   })
 
   it('--query sets the API check query', async () => {
-    const result = await runBuilt(
-      ['doctor', '-s', 'client_refund', '--query', 'query { node(id: "x") { id } }'],
+    // A payment request the check reads back: reading one needs client_paymentrequest.
+    const created = await runBuilt(
+      [
+        'graphql',
+        CREATE_PAYMENT_REQUEST,
+        '--variables',
+        JSON.stringify(PAYMENT_REQUEST_INPUT),
+        '-s',
+        'client_paymentrequest',
+      ],
       { env: envFor(ctx.sim) },
     )
+    expect(created.code).toBe(0)
+    const { id } = JSON.parse(created.stdout).clientPaymentInitiationRequestCreate
+      .paymentInitiationRequest as { id: string }
+
+    const query = `query Read { node(id: "${id}") { id } }`
+    const result = await runBuilt(['doctor', '-s', 'client_refund', '--query', query], {
+      env: envFor(ctx.sim),
+    })
     expect(result.code).toBe(1)
     expect(checkBlock(result.stdout, 'API call')).toContain(
       'fix: Add --scope client_paymentrequest',
     )
+    expect(ctx.sim.apiRequests.at(-1)).toMatchObject({
+      operationName: 'Read',
+      scopes: ['client_refund'],
+      outcome: 'forbidden',
+    })
   })
 })

@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { CLIENT_ID, closedPort, envFor, runBuilt, useFiles, useSimulator } from './helpers.js'
+import {
+  CLIENT_ID,
+  CREATE_PAYMENT_REQUEST as CREATE,
+  closedPort,
+  envFor,
+  PAYMENT_REQUEST_INPUT as INPUT,
+  runBuilt,
+  useFiles,
+  useSimulator,
+} from './helpers.js'
 
 const ctx = useSimulator()
-
-const CREATE = `mutation Create($input: PaymentInitiationRequestInput!) {
-  clientPaymentInitiationRequestCreate(input: $input) {
-    paymentInitiationRequest { id url }
-  }
-}`
-const INPUT = {
-  input: {
-    amount: { quantity: 150, currency: 'ZAR' },
-    payerReference: 'order-42',
-    beneficiaryReference: 'shop',
-    externalReference: 'order-42',
-    beneficiary: { bankAccount: { name: 'Shop', bankId: 'fnb', accountNumber: '123456789' } },
-  },
-}
 const file = useFiles({
   'create.graphql': CREATE,
   'input.json': JSON.stringify(INPUT),
@@ -24,11 +18,17 @@ const file = useFiles({
 
 describe('stitch-auth graphql (built CLI)', () => {
   it('runs a query and prints its data as JSON', async () => {
-    const result = await runBuilt(['graphql', 'query { clientScopes }', '-s', 'client_refund'], {
+    const result = await runBuilt(['graphql', 'query { __typename }', '-s', 'client_refund'], {
       env: envFor(ctx.sim),
     })
     expect(result).toMatchObject({ code: 0, stderr: '' })
-    expect(JSON.parse(result.stdout)).toEqual({ clientScopes: ['client_refund'] })
+    expect(JSON.parse(result.stdout)).toEqual({ __typename: 'Query' })
+    // The call went out with a token for the scopes asked for.
+    expect(ctx.sim.apiRequests.at(-1)).toMatchObject({
+      clientId: CLIENT_ID,
+      scopes: ['client_refund'],
+      outcome: 'ok',
+    })
   })
 
   it('passes --variables, and a created object can be read back with variables', async () => {
@@ -43,6 +43,7 @@ describe('stitch-auth graphql (built CLI)', () => {
     expect(ctx.sim.paymentRequests.at(-1)).toMatchObject({
       id: request.id,
       clientId: CLIENT_ID,
+      amount: { quantity: '150.00', currency: 'ZAR' },
       payerReference: 'order-42',
     })
 
@@ -80,10 +81,15 @@ describe('stitch-auth graphql (built CLI)', () => {
 
     const fromStdin = await runBuilt(['graphql', '-', '-s', 'client_refund'], {
       env: envFor(ctx.sim),
-      stdin: 'query { clientScopes }',
+      stdin: 'query FromStdin { __typename }',
     })
     expect(fromStdin.code).toBe(0)
-    expect(JSON.parse(fromStdin.stdout)).toEqual({ clientScopes: ['client_refund'] })
+    expect(JSON.parse(fromStdin.stdout)).toEqual({ __typename: 'Query' })
+    expect(ctx.sim.apiRequests.at(-1)).toMatchObject({
+      operationName: 'FromStdin',
+      scopes: ['client_refund'],
+      outcome: 'ok',
+    })
   })
 
   it('exits 1 with the typed API error and a fix when the token lacks a scope', async () => {
@@ -115,14 +121,14 @@ describe('stitch-auth graphql (built CLI)', () => {
 
   it('exits 3 when the API fails with a 5xx or cannot be reached', async () => {
     ctx.sim.fault({ endpoint: 'graphql', status: 502, times: 1 })
-    const failing = await runBuilt(['graphql', '{ clientScopes }', '-s', 'client_refund'], {
+    const failing = await runBuilt(['graphql', '{ __typename }', '-s', 'client_refund'], {
       env: envFor(ctx.sim),
     })
     expect(failing.code).toBe(3)
     expect(failing.stderr).toContain('HTTP 502')
 
     const port = await closedPort()
-    const unreachable = await runBuilt(['graphql', '{ clientScopes }', '-s', 'client_refund'], {
+    const unreachable = await runBuilt(['graphql', '{ __typename }', '-s', 'client_refund'], {
       env: envFor(ctx.sim, { STITCH_API_URL: `http://127.0.0.1:${port}/graphql` }),
     })
     expect(unreachable.code).toBe(3)
@@ -135,13 +141,13 @@ describe('stitch-auth graphql (built CLI)', () => {
   it('refuses bad --variables, a missing query and stdin used twice (exit 2)', async () => {
     const env = envFor(ctx.sim)
     const notJson = await runBuilt(
-      ['graphql', '{ clientScopes }', '--variables', '{oops', '-s', 'client_refund'],
+      ['graphql', '{ __typename }', '--variables', '{oops', '-s', 'client_refund'],
       { env },
     )
     expect(notJson.code).toBe(2)
     expect(notJson.stderr).toContain('--variables must be a JSON object')
     const array = await runBuilt(
-      ['graphql', '{ clientScopes }', '--variables', '[1]', '-s', 'client_refund'],
+      ['graphql', '{ __typename }', '--variables', '[1]', '-s', 'client_refund'],
       { env },
     )
     expect(array.code).toBe(2)

@@ -55,6 +55,22 @@ export const CLIENTS: SimulatorClient[] = [
   { clientId: CERT_CLIENT_ID, publicKey: PUBLIC_KEY_PEM, scopes: ['client_paymentrequest'] },
 ]
 
+/** Stitch's payment request creation, as a user would send it with `stitch-auth graphql`. */
+export const CREATE_PAYMENT_REQUEST = `mutation Create($input: ClientPaymentInitiationRequestCreateInput!) {
+  clientPaymentInitiationRequestCreate(input: $input) {
+    paymentInitiationRequest { id url }
+  }
+}`
+export const PAYMENT_REQUEST_INPUT = {
+  input: {
+    amount: { quantity: '150.00', currency: 'ZAR' },
+    payerReference: 'order-42',
+    beneficiaryReference: 'shop',
+    externalReference: 'order-42',
+    beneficiary: { bankAccount: { name: 'Shop', bankId: 'fnb', accountNumber: '123456789' } },
+  },
+}
+
 /** Fails the test unless the built CLI (and the core it imports) exist. */
 export function assertBuilt(): void {
   if (!existsSync(CLI_PATH) || !existsSync(CORE_DIST)) {

@@ -56,9 +56,14 @@ describe('stitch-auth token (built CLI)', () => {
         authorization: `Bearer ${result.stdout.trim()}`,
         'content-type': 'application/json',
       },
-      body: JSON.stringify({ query: '{ clientScopes }' }),
+      body: JSON.stringify({ query: 'query { __typename }' }),
     })
-    expect(await response.json()).toEqual({ data: { clientScopes: ['client_paymentrequest'] } })
+    expect(await response.json()).toEqual({ data: { __typename: 'Query' } })
+    expect(ctx.sim.apiRequests.at(-1)).toMatchObject({
+      clientId: CLIENT_ID,
+      scopes: ['client_paymentrequest'],
+      outcome: 'ok',
+    })
   })
 
   it('the leak check knows the tokens of earlier runs and would catch one', async () => {

@@ -16,25 +16,16 @@ export async function quickStart(env: {
     ...(env.STITCH_API_URL ? { apiUrl: env.STITCH_API_URL } : {}),
   })
 
-  // A token, cached until shortly before it expires.
-  const token = await stitch.getToken()
-  const response = await fetch(stitch.options.apiUrl, {
-    method: 'POST',
-    headers: { authorization: token.authorizationHeader, 'content-type': 'application/json' },
-    body: JSON.stringify({ query: '{ clientScopes }' }),
-  })
-  const scopes = ((await response.json()) as { data: { clientScopes: string[] } }).data.clientScopes
-
-  // Or let the client attach the token (and re-authenticate once if Stitch says it expired).
+  // Let the client attach the token (and re-authenticate once if Stitch says it expired).
   const data = await stitch.graphql<{
     clientPaymentInitiationRequestCreate: { paymentInitiationRequest: { id: string; url: string } }
   }>(
-    `mutation Create($input: PaymentInitiationRequestInput!) {
+    `mutation Create($input: ClientPaymentInitiationRequestCreateInput!) {
       clientPaymentInitiationRequestCreate(input: $input) { paymentInitiationRequest { id url } }
     }`,
     {
       input: {
-        amount: { quantity: 150, currency: 'ZAR' },
+        amount: { quantity: '150.00', currency: 'ZAR' },
         payerReference: 'order-42',
         beneficiaryReference: 'my-shop',
         beneficiary: {
@@ -43,8 +34,23 @@ export async function quickStart(env: {
       },
     },
   )
-  const { url } = data.clientPaymentInitiationRequestCreate.paymentInitiationRequest
+  const { id, url } = data.clientPaymentInitiationRequestCreate.paymentInitiationRequest
+
+  // Or take the token, cached until shortly before it expires, to any HTTP client.
+  const token = await stitch.getToken()
+  const response = await fetch(stitch.options.apiUrl, {
+    method: 'POST',
+    headers: { authorization: token.authorizationHeader, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: `query State($id: ID!) {
+        node(id: $id) { ... on PaymentInitiationRequest { state { __typename } } }
+      }`,
+      variables: { id },
+    }),
+  })
+  const read = (await response.json()) as { data: { node: { state: { __typename: string } } } }
+  const state = read.data.node.state.__typename // 'PaymentInitiationRequestPending'
 
   await stitch.close() // on shutdown
-  return { scopes, url }
+  return { url, state }
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { StitchConfigError } from './errors.js'
+import { describeIssues } from './options.js'
 import { defineOperation, type ProxyCallContext } from './proxy.js'
 
 /** The bank account a shop is paid into; fixed on the server, never sent by the browser. */
@@ -11,7 +13,7 @@ export interface PaymentBeneficiary {
 
 export interface PaymentRequestOperationOptions<TContext = unknown> {
   beneficiary: PaymentBeneficiary
-  /** The reference that shows on the shop's statement (Stitch allows up to 12 characters). */
+  /** The reference that shows on the shop's statement (Stitch allows up to 20 characters). */
   beneficiaryReference: string
   /**
    * The largest amount (in rand) a browser may ask for.
@@ -30,7 +32,7 @@ export interface PaymentRequestOperationOptions<TContext = unknown> {
 }
 
 export const CREATE_PAYMENT_REQUEST_DOCUMENT = /* GraphQL */ `
-  mutation CreatePaymentRequest($input: PaymentInitiationRequestInput!) {
+  mutation CreatePaymentRequest($input: ClientPaymentInitiationRequestCreateInput!) {
     clientPaymentInitiationRequestCreate(input: $input) {
       paymentInitiationRequest { id url }
     }
@@ -42,11 +44,41 @@ export const PAYMENT_REQUEST_STATUS_DOCUMENT = /* GraphQL */ `
     node(id: $id) {
       ... on PaymentInitiationRequest {
         id
-        status { __typename }
+        state { __typename }
       }
     }
   }
 `
+
+// Stitch's documented limits on a payment request (ClientPaymentInitiationRequestCreateInput).
+const PAYER_REFERENCE_MAX = 12
+const BENEFICIARY_REFERENCE_MAX = 20
+const BENEFICIARY_NAME_MAX = 20
+
+const paymentRequestOptionsSchema = z.object({
+  beneficiary: z.object({
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(BENEFICIARY_NAME_MAX, `must be at most ${BENEFICIARY_NAME_MAX} characters`),
+    bankId: z.string().regex(/^[a-z][a-z0-9_]*$/, "must be one of Stitch's bank ids, e.g. fnb"),
+    accountNumber: z.string().trim().min(1, 'must not be empty'),
+  }),
+  beneficiaryReference: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(BENEFICIARY_REFERENCE_MAX, `must be at most ${BENEFICIARY_REFERENCE_MAX} characters`),
+})
+
+/**
+ * Stitch's `MoneyInput`: `quantity` is a Decimal, which Stitch documents as "encoded as a
+ * string", so amounts are sent as "150.00" rather than as a JSON number.
+ */
+function toMoneyInput(amount: number): { quantity: string; currency: 'ZAR' } {
+  return { quantity: amount.toFixed(2), currency: 'ZAR' }
+}
 
 const paymentRequestCreated = z.object({
   clientPaymentInitiationRequestCreate: z.object({
@@ -69,6 +101,14 @@ const paymentRequestCreated = z.object({
 export function createPaymentRequestOperation<TContext = unknown>(
   options: PaymentRequestOperationOptions<TContext>,
 ) {
+  const parsed = paymentRequestOptionsSchema.safeParse(options)
+  if (!parsed.success) {
+    throw new StitchConfigError(
+      describeIssues(parsed.error.issues),
+      'Invalid createPaymentRequestOperation options',
+    )
+  }
+  const { beneficiary, beneficiaryReference } = parsed.data
   const maxAmount = options.maxAmount ?? 100_000
   return defineOperation({
     document: CREATE_PAYMENT_REQUEST_DOCUMENT,
@@ -82,23 +122,23 @@ export function createPaymentRequestOperation<TContext = unknown>(
           (value) => Number.isInteger(Math.round(value * 100 * 1e6) / 1e6),
           'must have at most 2 decimals',
         ),
+      // The browser's reference becomes the payer's statement reference: Stitch allows 12.
       reference: z
         .string()
         .trim()
         .min(1, 'must not be empty')
-        .max(12, 'must be at most 12 characters')
+        .max(PAYER_REFERENCE_MAX, `must be at most ${PAYER_REFERENCE_MAX} characters`)
         .regex(/^[A-Za-z0-9 -]+$/, 'may hold letters, digits, spaces and dashes only'),
     }),
     toVariables: async (input, call: ProxyCallContext<TContext>) => ({
       input: {
-        amount: {
-          quantity: options.resolveAmount ? await options.resolveAmount(input, call) : input.amount,
-          currency: 'ZAR',
-        },
+        amount: toMoneyInput(
+          options.resolveAmount ? await options.resolveAmount(input, call) : input.amount,
+        ),
         payerReference: input.reference,
-        beneficiaryReference: options.beneficiaryReference,
+        beneficiaryReference,
         externalReference: input.reference,
-        beneficiary: { bankAccount: { ...options.beneficiary } },
+        beneficiary: { bankAccount: { ...beneficiary } },
       },
     }),
     toOutput: (data) => {
@@ -112,15 +152,17 @@ export function createPaymentRequestOperation<TContext = unknown>(
 /** Payment request statuses a page can show. */
 export type PaymentRequestStatus = 'pending' | 'completed' | 'cancelled' | 'expired' | 'unknown'
 
+// The members of Stitch's `PaymentInitiationRequestState` union.
 const statusNames: Record<string, PaymentRequestStatus> = {
   PaymentInitiationRequestPending: 'pending',
   PaymentInitiationRequestCompleted: 'completed',
+  PaymentInitiationRequestManuallyCompleted: 'completed',
   PaymentInitiationRequestCancelled: 'cancelled',
   PaymentInitiationRequestExpired: 'expired',
 }
 
 const paymentRequestNode = z.object({
-  node: z.object({ id: z.string(), status: z.object({ __typename: z.string() }) }).nullable(),
+  node: z.object({ id: z.string(), state: z.object({ __typename: z.string() }) }).nullable(),
 })
 
 /**
@@ -135,7 +177,7 @@ export function paymentRequestStatusOperation() {
     toOutput: (data, input) => {
       const node = paymentRequestNode.parse(data).node
       const status: PaymentRequestStatus = node
-        ? (statusNames[node.status.__typename] ?? 'unknown')
+        ? (statusNames[node.state.__typename] ?? 'unknown')
         : 'unknown'
       return { id: node?.id ?? input.id, status, found: node !== null }
     },

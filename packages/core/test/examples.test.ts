@@ -11,7 +11,19 @@ it("the README's quick start runs against the simulator", async () => {
     STITCH_TOKEN_URL: ctx.sim.tokenUrl,
     STITCH_API_URL: ctx.sim.graphqlUrl,
   })
-  expect(result.scopes).toEqual(['client_paymentrequest'])
-  expect(result.url).toContain(`${ctx.sim.url}/pay/`)
+  expect(result).toEqual({
+    url: expect.stringContaining(`${ctx.sim.url}/pay/`),
+    state: 'PaymentInitiationRequestPending',
+  })
   expect(ctx.sim.stats.tokenRequests.total).toBe(1)
+  expect(
+    ctx.sim.apiRequests.map(({ operationName, scopes, outcome }) => ({
+      operationName,
+      scopes,
+      outcome,
+    })),
+  ).toEqual([
+    { operationName: 'Create', scopes: ['client_paymentrequest'], outcome: 'ok' },
+    { operationName: 'State', scopes: ['client_paymentrequest'], outcome: 'ok' },
+  ])
 })

@@ -63,9 +63,10 @@ describe('against the simulator', () => {
     const stitch = ctx.client()
     const first = await stitch.getToken()
     ctx.sim.expireAllTokens()
-    const data = await stitch.graphql(`query { clientScopes }`)
-    expect(data).toEqual({ clientScopes: ['client_paymentrequest'] })
+    const data = await stitch.graphql(`query { __typename }`)
+    expect(data).toEqual({ __typename: 'Query' })
     expect(ctx.sim.stats.apiCalls).toMatchObject({ total: 2, unauthenticated: 1 })
+    expect(ctx.sim.apiRequests.map((entry) => entry.outcome)).toEqual(['unauthenticated', 'ok'])
     expect(ctx.sim.stats.tokenRequests.total).toBe(2)
     expect((await stitch.getToken()).accessToken).not.toBe(first.accessToken)
   })
@@ -73,7 +74,8 @@ describe('against the simulator', () => {
   it('stops after one re-authentication when the API keeps refusing, with a typed error', async () => {
     const stitch = ctx.client()
     const unauthenticated = JSON.stringify({
-      errors: [{ message: 'The access token is invalid', extensions: { code: 'UNAUTHENTICATED' } }],
+      errors: [{ message: 'UNAUTHENTICATED: Token is expired or malformed' }],
+      extensions: { code: 'UNAUTHENTICATED' },
     })
     ctx.sim.fault({
       endpoint: 'graphql',
@@ -81,7 +83,7 @@ describe('against the simulator', () => {
       body: unauthenticated,
       contentType: 'application/json',
     })
-    const error = await stitch.graphql(`query { clientScopes }`).catch((e: unknown) => e)
+    const error = await stitch.graphql(`query { __typename }`).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StitchApiError)
     expect(error).toMatchObject({ code: 'STITCH_AUTH_API_UNAUTHENTICATED' })
     expect(ctx.sim.stats.apiCalls.total).toBe(2)
@@ -92,9 +94,7 @@ describe('against the simulator', () => {
     const stitch = ctx.client()
     await stitch.getToken()
     ctx.sim.fault({ endpoint: 'graphql', status: 401, body: 'Unauthorized', times: 1 })
-    await expect(stitch.graphql(`query { clientScopes }`)).resolves.toEqual({
-      clientScopes: ['client_paymentrequest'],
-    })
+    await expect(stitch.graphql(`query { __typename }`)).resolves.toEqual({ __typename: 'Query' })
     expect(ctx.sim.stats.tokenRequests.total).toBe(2)
   })
 
@@ -102,7 +102,7 @@ describe('against the simulator', () => {
     const stitch = ctx.client()
     const error = await stitch
       .graphql(
-        `mutation { clientRefundInitiate(input: { amount: { quantity: 1, currency: "ZAR" }, reason: "fraudulent", nonce: "n1", beneficiaryReference: "r", paymentRequestId: "x" }) { refund { id } } }`,
+        `mutation { clientRefundInitiate(input: { amount: { quantity: "1.00", currency: "ZAR" }, reason: fraudulent, nonce: "n1", beneficiaryReference: "r", paymentRequestId: "x" }) { refund { id } } }`,
       )
       .catch((e: unknown) => e)
     expect(error).toMatchObject({
@@ -114,7 +114,7 @@ describe('against the simulator', () => {
 
   it('reports GraphQL input errors as StitchApiError without retrying the mutation', async () => {
     const stitch = ctx.client()
-    const bad = { input: { ...paymentInput.input, amount: { quantity: -1, currency: 'ZAR' } } }
+    const bad = { input: { ...paymentInput.input, amount: { quantity: '-1', currency: 'ZAR' } } }
     const error = await stitch.graphql(CREATE_PAYMENT, bad).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'STITCH_AUTH_API_ERROR' })
     expect((error as StitchApiError).errors[0]?.code).toBe('BAD_USER_INPUT')

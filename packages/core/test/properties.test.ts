@@ -348,10 +348,10 @@ describe('properties: no output holds the secret or a full token', () => {
           expect(minted.authorizationHeader).toBe(`Bearer ${token}`)
           await client.getToken([...scopes].reverse())
           const unauthenticated = await client
-            .graphql('{ clientScopes }', undefined, { scopes })
+            .graphql('{ __typename }', undefined, { scopes })
             .catch((e: unknown) => e)
           const unavailable = await client
-            .graphql('{ clientScopes }', undefined, { scopes })
+            .graphql('{ __typename }', undefined, { scopes })
             .catch((e: unknown) => e)
           expect(unauthenticated).toMatchObject({ code: 'STITCH_AUTH_API_UNAUTHENTICATED' })
           expect(unavailable).toMatchObject({ code: 'STITCH_AUTH_API_UNAVAILABLE' })
@@ -432,7 +432,7 @@ describe('properties: no output holds the secret or a full token', () => {
               ),
           )
           try {
-            const error = await client.graphql('{ clientScopes }').catch((e: unknown) => e)
+            const error = await client.graphql('{ __typename }').catch((e: unknown) => e)
             expect(isStitchAuthError(error)).toBe(true)
             expectNoLeak('the API error', [error], [secret, token])
             expectNoLeak('the events', [events], [secret, token])

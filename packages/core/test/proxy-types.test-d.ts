@@ -16,10 +16,10 @@ const operations = defineOperations({
   }),
   paymentStatus: paymentRequestStatusOperation(),
   echo: defineOperation({
-    document: 'query { clientScopes }',
+    document: 'query { client { clientId } }',
     scopes: ['client_refund'],
     input: z.object({ count: z.string().transform(Number) }),
-    toOutput: (data) => ({ scopes: (data as { clientScopes: string[] }).clientScopes }),
+    toOutput: (data) => ({ scopes: [(data as { client: { clientId: string } }).client.clientId] }),
   }),
 })
 

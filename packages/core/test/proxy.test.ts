@@ -6,6 +6,7 @@ import {
   createStitchProxyHandler,
   defineOperation,
   defineOperations,
+  paymentRequestStatusOperation,
   StitchConfigError,
 } from '../src/index.js'
 import { CLIENT_ID, CLIENT_SECRET, useSimulator } from './simulator.js'
@@ -39,10 +40,10 @@ describe('proxy engine (Web Request → Response)', () => {
     expect(Object.keys(body.data).sort()).toEqual(['id', 'url'])
     const [created] = ctx.sim.paymentRequests
     expect(created).toMatchObject({
-      amount: { quantity: 150, currency: 'ZAR' },
+      amount: { quantity: '150.00', currency: 'ZAR' },
       payerReference: 'order-42',
       beneficiaryReference: 'Shop',
-      beneficiary: { bankAccount: { name: 'Shop', bankId: 'fnb', accountNumber: '62000000000' } },
+      beneficiary: { name: 'Shop', bankId: 'fnb', accountNumber: '62000000000' },
     })
   })
 
@@ -58,7 +59,7 @@ describe('proxy engine (Web Request → Response)', () => {
       }),
     })
     await handle(post('pay', { amount: 1, reference: 'order-7' }))
-    expect(ctx.sim.paymentRequests.at(-1)?.amount.quantity).toBe(99.5)
+    expect(ctx.sim.paymentRequests.at(-1)?.amount.quantity).toBe('99.50')
   })
 
   it('refuses invalid input with the issues and never calls Stitch', async () => {
@@ -80,7 +81,7 @@ describe('proxy engine (Web Request → Response)', () => {
       client: ctx.client(),
       operations: defineOperations({
         scopes: defineOperation({
-          document: 'query { clientScopes }',
+          document: 'query { __typename }',
           scopes: ['client_paymentrequest'],
           input: z.strictObject({}),
           authorize: (call) => {
@@ -135,5 +136,49 @@ describe('proxy engine (Web Request → Response)', () => {
     ).toThrow(
       /"operations" must be the object returned by defineOperations\(\)[\s\S]*"maxBodyBytes"/,
     )
+  })
+
+  it('createPaymentRequestOperation checks its server-side values against Stitch’s limits', () => {
+    const create = (beneficiaryReference: string, name: string) => () =>
+      createPaymentRequestOperation({
+        beneficiary: { name, bankId: 'fnb', accountNumber: '62000000000' },
+        beneficiaryReference,
+      })
+    // Stitch allows 20 characters for both; one more is a configuration error naming each.
+    expect(create('r'.repeat(20), 'n'.repeat(20))).not.toThrow()
+    const error = (() => {
+      try {
+        create('r'.repeat(21), 'n'.repeat(21))()
+      } catch (caught) {
+        return caught
+      }
+    })()
+    expect(error).toBeInstanceOf(StitchConfigError)
+    expect((error as StitchConfigError).issues).toEqual([
+      '"beneficiary.name" must be at most 20 characters',
+      '"beneficiaryReference" must be at most 20 characters',
+    ])
+  })
+
+  it('sends the amount as the Decimal string Stitch documents, read back through `state`', async () => {
+    const handle = createStitchProxyHandler({
+      client: ctx.client(),
+      operations: defineOperations({
+        ...operations(),
+        paymentStatus: paymentRequestStatusOperation(),
+      }),
+    })
+    const created = await handle(
+      post('createPaymentRequest', { amount: 19.9, reference: 'order-9' }),
+    )
+    const { data } = (await created.json()) as { data: { id: string } }
+    expect(ctx.sim.apiRequests.at(-1)?.variables).toMatchObject({
+      input: { amount: { quantity: '19.90', currency: 'ZAR' } },
+    })
+    const status = async () =>
+      (await (await handle(post('paymentStatus', { id: data.id }))).json()) as { data: unknown }
+    expect(await status()).toEqual({ data: { id: data.id, status: 'pending', found: true } })
+    ctx.sim.completePaymentRequest(data.id)
+    expect(await status()).toEqual({ data: { id: data.id, status: 'completed', found: true } })
   })
 })

@@ -31,7 +31,7 @@ describe('clean shutdown', () => {
   it('a process exits on its own after getToken and graphql, without close()', async () => {
     const { stdout, ms } = await runScript(`
       const token = await stitch.getToken()
-      await stitch.graphql('query { clientScopes }')
+      await stitch.graphql('query { __typename }')
       console.log(token.preview)
     `)
     expect(stdout).toMatch(/…/)

@@ -54,13 +54,13 @@ export function useSimulator(options: { tokenLifetimeSeconds?: number } = {}) {
   }
 }
 
-export const CREATE_PAYMENT = `mutation Create($input: PaymentInitiationRequestInput!) {
+export const CREATE_PAYMENT = `mutation Create($input: ClientPaymentInitiationRequestCreateInput!) {
   clientPaymentInitiationRequestCreate(input: $input) { paymentInitiationRequest { id url } }
 }`
 
 export const paymentInput = {
   input: {
-    amount: { quantity: 150, currency: 'ZAR' },
+    amount: { quantity: '150.00', currency: 'ZAR' },
     payerReference: 'order-42',
     beneficiaryReference: 'shop',
     beneficiary: { bankAccount: { name: 'Shop', bankId: 'fnb', accountNumber: '62000000000' } },

@@ -11,6 +11,7 @@ import {
   stitchErrorHandler,
 } from '../src/index.js'
 import {
+  CLIENT_ID,
   CLIENT_SECRET,
   clientOptions,
   createClient,
@@ -61,23 +62,28 @@ function tokenApp(middleware: express.RequestHandler, seen: StitchToken[] = []) 
 describe('stitchAuth()', () => {
   it('sets req.stitchToken to a token the Stitch API accepts', async () => {
     const app = express()
-    app.get('/scopes', stitchAuth({ client: client() }), async (req, res) => {
+    app.get('/api', stitchAuth({ client: client() }), async (req, res) => {
       const api = await fetch(sim.graphqlUrl, {
         method: 'POST',
         headers: {
           authorization: req.stitchToken.authorizationHeader,
           'content-type': 'application/json',
         },
-        body: JSON.stringify({ query: '{ clientScopes }' }),
+        body: JSON.stringify({ query: 'query { __typename }' }),
       })
       res.json({ isStitchToken: req.stitchToken instanceof StitchToken, api: await api.json() })
     })
 
-    const response = await request(app).get('/scopes').expect(200)
-    expect(response.body).toEqual({
-      isStitchToken: true,
-      api: { data: { clientScopes: ['client_paymentrequest'] } },
-    })
+    const response = await request(app).get('/api').expect(200)
+    expect(response.body).toEqual({ isStitchToken: true, api: { data: { __typename: 'Query' } } })
+    // Stitch saw the call made with a token of this client carrying the default scopes.
+    expect(sim.apiRequests).toEqual([
+      expect.objectContaining({
+        clientId: CLIENT_ID,
+        scopes: ['client_paymentrequest'],
+        outcome: 'ok',
+      }),
+    ])
     // The leak checks below know the tokens that were handed out.
     expect(issuedTokens.size).toBeGreaterThan(0)
     expectNoSecrets(response)

@@ -21,7 +21,7 @@ const CLIENT_SECRET = 'proxy-attack-secret-5b7e1c'
 const OPERATION = '/stitch/createPaymentRequest'
 const VALID = '{"amount":150,"reference":"order-42"}'
 const MUTATION =
-  'mutation { clientRefundInitiate(input: {amount: {quantity: 1000, currency: "ZAR"}, reason: "fraudulent", nonce: "x", beneficiaryReference: "x", paymentRequestId: "x"}) { refund { id } } }'
+  'mutation { clientRefundInitiate(input: {paymentRequestId: "x", amount: {quantity: "1000.00", currency: "ZAR"}, reason: fraudulent, nonce: "x", beneficiaryReference: "x"}) { refund { id status { __typename } } } }'
 
 interface Attack {
   name: string

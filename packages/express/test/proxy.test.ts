@@ -101,10 +101,10 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
     const created = sim.paymentRequests.at(-1)
     expect(response.body).toEqual({ data: { id: created?.id, url: created?.url } })
     expect(created).toMatchObject({
-      amount: { quantity: 150, currency: 'ZAR' },
+      amount: { quantity: '150.00', currency: 'ZAR' },
       payerReference: 'order-42',
       beneficiaryReference: 'TestShop',
-      beneficiary: { bankAccount: BENEFICIARY },
+      beneficiary: BENEFICIARY,
     })
 
     const status = await call('paymentRequestStatus', { id: created?.id })

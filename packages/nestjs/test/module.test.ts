@@ -12,6 +12,7 @@ import {
   StitchProxyController,
 } from '../src/index.js'
 import {
+  CLIENT_ID,
   CLIENT_SECRET,
   listen,
   type RunningApp,
@@ -29,9 +30,9 @@ class PaymentsService {
     return (await this.stitch.getToken()).scopes
   }
 
-  async grantedScopes(): Promise<string[]> {
-    const data = await this.stitch.graphql<{ clientScopes: string[] }>('{ clientScopes }')
-    return data.clientScopes
+  async apiTypename(): Promise<string> {
+    const data = await this.stitch.graphql<{ __typename: string }>('query Ping { __typename }')
+    return data.__typename
   }
 }
 
@@ -44,9 +45,9 @@ class PaymentsController {
     return { scopes: await this.payments.tokenScopes() }
   }
 
-  @Get('granted')
-  async granted() {
-    return { scopes: await this.payments.grantedScopes() }
+  @Get('api')
+  async api() {
+    return { typename: await this.payments.apiTypename() }
   }
 }
 
@@ -79,10 +80,19 @@ describe('StitchAuthModule.forRoot', () => {
 
     const token = await request(`${running.url}/payments/token`)
     expect(token).toMatchObject({ status: 200, json: { scopes: ['client_paymentrequest'] } })
-    const granted = await request(`${running.url}/payments/granted`)
-    expect(granted).toMatchObject({ status: 200, json: { scopes: ['client_paymentrequest'] } })
+    const api = await request(`${running.url}/payments/api`)
+    expect(api).toMatchObject({ status: 200, json: { typename: 'Query' } })
     expect(sim.stats.tokenRequests.total).toBe(1)
     expect(sim.stats.apiCalls.total).toBe(1)
+    // The service's call went out with the module's token and its default scopes.
+    expect(sim.apiRequests).toEqual([
+      expect.objectContaining({
+        clientId: CLIENT_ID,
+        operationName: 'Ping',
+        scopes: ['client_paymentrequest'],
+        outcome: 'ok',
+      }),
+    ])
   })
 
   it('answers 100 concurrent requests on a cold cache with exactly one token request', async () => {
@@ -145,13 +155,19 @@ describe('StitchAuthModule.forRootAsync', () => {
         }),
       ),
     )
-    const url = `${running.url}/payments/granted`
+    const url = `${running.url}/payments/api`
 
     const responses = await Promise.all(Array.from({ length: 100 }, () => request(url)))
 
     expect(responses.every((response) => response.status === 200)).toBe(true)
+    expect(responses.map((response) => response.json)).toEqual(
+      Array(100).fill({ typename: 'Query' }),
+    )
     expect(sim.stats.tokenRequests.total).toBe(1)
     expect(sim.stats.apiCalls.total).toBe(100)
+    expect(sim.apiRequests.map((entry) => [entry.scopes, entry.outcome])).toEqual(
+      Array(100).fill([['client_paymentrequest'], 'ok']),
+    )
   })
 })
 

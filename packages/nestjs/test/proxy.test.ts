@@ -115,7 +115,7 @@ describe.each(bodyModes)('proxy controller with %s', (_name, appOptions) => {
     expect(data.url).toContain(data.id)
     const created = sim.paymentRequests.find((payment) => payment.id === data.id)
     expect(created).toMatchObject({
-      amount: { quantity: 150, currency: 'ZAR' },
+      amount: { quantity: '150.00', currency: 'ZAR' },
       payerReference: 'order-42',
       beneficiaryReference: 'NestShop',
     })

@@ -10,6 +10,7 @@ import {
   UseStitchToken,
 } from '../src/index.js'
 import {
+  CLIENT_ID,
   CLIENT_SECRET,
   listen,
   type RunningApp,
@@ -25,14 +26,14 @@ class RefundsController {
   @Post()
   @UseStitchToken(['client_refund'])
   async create(@StitchToken() token: StitchToken) {
-    // Use the token as a handler would: ask Stitch what it grants.
+    // Use the token as a handler would: call Stitch with it.
     const response = await fetch(this.stitch.client.options.apiUrl, {
       method: 'POST',
       headers: { authorization: token.authorizationHeader, 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ clientScopes }' }),
+      body: JSON.stringify({ query: 'query { __typename }' }),
     })
-    const { data } = (await response.json()) as { data: { clientScopes: string[] } }
-    return { scopes: token.scopes, granted: data.clientScopes, preview: token.preview }
+    const { data } = (await response.json()) as { data: { __typename: string } }
+    return { scopes: token.scopes, api: data, preview: token.preview }
   }
 
   @Get('disbursements')
@@ -45,9 +46,11 @@ class RefundsController {
   @UseStitchToken()
   async handlerFails() {
     // The token is fine; the handler's own call lacks a scope and Stitch refuses it.
-    return this.stitch.graphql('query { node(id: "x") { id } }', undefined, {
-      scopes: ['client_refund'],
-    })
+    return this.stitch.graphql(
+      'mutation { clientPaymentInitiationRequestCancel(input: { requestId: "x", reason: "test" }) { id } }',
+      undefined,
+      { scopes: ['client_refund'] },
+    )
   }
 
   @Get('no-decorator')
@@ -110,8 +113,12 @@ describe('@UseStitchToken() + @StitchToken()', () => {
 
     expect(response).toMatchObject({
       status: 201,
-      json: { scopes: ['client_refund'], granted: ['client_refund'] },
+      json: { scopes: ['client_refund'], api: { __typename: 'Query' } },
     })
+    // Stitch accepted the call made with the route's token, which carried just its scopes.
+    expect(sim.apiRequests).toEqual([
+      expect.objectContaining({ clientId: CLIENT_ID, scopes: ['client_refund'], outcome: 'ok' }),
+    ])
     expect(sim.stats.tokenRequests.total).toBe(1)
   })
 
@@ -165,6 +172,10 @@ describe('@UseStitchToken() + @StitchToken()', () => {
 
     expect(response.status).toBe(502)
     expect(response.json).toMatchObject({ code: 'STITCH_AUTH_API_FORBIDDEN' })
+    expect(sim.apiRequests.at(-1)).toMatchObject({
+      scopes: ['client_refund'],
+      outcome: 'forbidden',
+    })
   })
 
   it('fails loudly when @StitchToken() is used without @UseStitchToken()', async () => {

@@ -281,8 +281,7 @@ function malformedBody(
     token_type: 'Bearer',
     scope: ctx.requestedScopes.join(' '),
   }
-  const plausible =
-    ctx.endpoint === 'token' ? token : { data: { clientScopes: [...ctx.requestedScopes] } }
+  const plausible = ctx.endpoint === 'token' ? token : { data: { __typename: 'Query' } }
   const json = 'application/json'
   switch (kind) {
     case 'truncated-json': {

@@ -42,10 +42,10 @@ export function mediaType(req: IncomingMessage): string {
 }
 
 /**
- * Reads the whole body as UTF-8. Past `limit` bytes it keeps draining without buffering, so
+ * Reads the whole body. Past `limit` bytes it keeps draining without buffering, so
  * the connection stays usable for the error answer, then rejects with BodyTooLargeError.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -55,7 +55,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     })
     req.on('end', () => {
       if (size > limit) reject(new BodyTooLargeError(`Request body is over ${limit} bytes`))
-      else resolve(Buffer.concat(chunks).toString('utf8'))
+      else resolve(Buffer.concat(chunks))
     })
     req.on('error', reject)
     req.on('close', () => {

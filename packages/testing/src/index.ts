@@ -1,18 +1,29 @@
 export { DOCUMENTED_SCOPES, runSimulatorCli, type SimulatorCliIo } from './cli-main.js'
-export { UNAUTHENTICATED_MESSAGE } from './graphql-endpoint.js'
-export { FIELD_SCOPES, SCHEMA_SDL } from './graphql-schema.js'
+export { UNAUTHENTICATED_BODY, type UploadedFile } from './graphql-endpoint.js'
 export { startStitchSimulator } from './server.js'
+export type { SimulatedBusiness } from './stitch/business-lookup.js'
+export type { PaymentConsentStatus, SimulatedPaymentConsentRequest } from './stitch/consents.js'
+export type {
+  DisbursementStatus,
+  DisbursementStatusUpdate,
+  SimulatedDisbursement,
+} from './stitch/disbursements.js'
+export type { Money } from './stitch/kit.js'
+export type {
+  PaymentRequestState,
+  SimulatedPaymentRequest,
+} from './stitch/payment-requests.js'
+export type { RefundStatus, RefundStatusUpdate, SimulatedRefund } from './stitch/refunds.js'
+export { FIELD_SCOPES, SCHEMA_SDL, schema } from './stitch/schema.js'
+export type { SimulatedBankAccount } from './stitch/verification.js'
+export type { SimulatedWebhookEndpoint } from './stitch/webhook-endpoints.js'
 export { ASSERTION_TYPE } from './token-endpoint.js'
 export type {
-  BankBeneficiaryBankId,
+  ApiRequestLogEntry,
   ClientAuthMethod,
   FaultHandle,
   FaultSpec,
   MalformedKind,
-  Money,
-  PaymentRequestStatus,
-  SimulatedPaymentRequest,
-  SimulatedRefund,
   SimulatorClient,
   SimulatorStats,
   StitchSimulator,

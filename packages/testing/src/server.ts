@@ -13,12 +13,34 @@ import {
   send,
 } from './http.js'
 import { SimulatorState } from './state.js'
+import type { SimulatedBusiness } from './stitch/business-lookup.js'
+import { registerBusiness } from './stitch/business-lookup.js'
+import {
+  grantPaymentConsentRequest,
+  type SimulatedPaymentConsentRequest,
+} from './stitch/consents.js'
+import {
+  type DisbursementStatusUpdate,
+  type SimulatedDisbursement,
+  setDisbursementStatus,
+} from './stitch/disbursements.js'
+import { findUpload } from './stitch/images.js'
+import { findPaymentAuthorizationRequest } from './stitch/payment-authorization.js'
+import {
+  cancelPaymentRequest,
+  completePaymentRequest,
+  currentState,
+  expirePaymentRequest,
+  type SimulatedPaymentRequest,
+} from './stitch/payment-requests.js'
+import { type RefundStatusUpdate, type SimulatedRefund, setRefundStatus } from './stitch/refunds.js'
+import { registerBankAccount, type SimulatedBankAccount } from './stitch/verification.js'
+import type { SimulatedWebhookEndpoint } from './stitch/webhook-endpoints.js'
 import { peekTokenParams, processTokenRequest } from './token-endpoint.js'
 import type {
+  ApiRequestLogEntry,
   FaultHandle,
   FaultSpec,
-  SimulatedPaymentRequest,
-  SimulatedRefund,
   SimulatorClient,
   SimulatorStats,
   StitchSimulator,
@@ -27,7 +49,8 @@ import type {
 } from './types.js'
 
 const TOKEN_BODY_LIMIT = 64 * 1024
-const GRAPHQL_BODY_LIMIT = 1024 * 1024
+// Room for an image upload (the simulator accepts images up to 5 MB) and its multipart framing.
+const GRAPHQL_BODY_LIMIT = 6 * 1024 * 1024
 
 /**
  * Starts a local Stitch: a real HTTP server with the client-credentials token endpoint and a
@@ -231,42 +254,62 @@ class Simulator implements StitchSimulator {
     this.#state.settings.tokenLifetimeSeconds = seconds
   }
 
+  get apiRequests(): readonly ApiRequestLogEntry[] {
+    return this.#state.apiLog
+  }
+
   get paymentRequests(): readonly SimulatedPaymentRequest[] {
-    return structuredClone([...this.#state.paymentRequests.values()])
+    const requests = [...this.#state.paymentRequests.values()]
+    for (const request of requests) currentState(this.#state, request)
+    return structuredClone(requests)
+  }
+
+  completePaymentRequest(id: string): SimulatedPaymentRequest {
+    return structuredClone(completePaymentRequest(this.#state, id))
+  }
+
+  cancelPaymentRequest(id: string, reason = 'cancelled by the simulator'): SimulatedPaymentRequest {
+    return structuredClone(cancelPaymentRequest(this.#state, id, reason))
+  }
+
+  expirePaymentRequest(id: string): SimulatedPaymentRequest {
+    return structuredClone(expirePaymentRequest(this.#state, id))
   }
 
   get refunds(): readonly SimulatedRefund[] {
     return structuredClone([...this.#state.refunds.values()])
   }
 
-  completePaymentRequest(id: string): SimulatedPaymentRequest {
-    const request = this.#paymentRequest(id)
-    if (request.status.type === 'cancelled') {
-      throw new Error(`Payment request "${id}" is cancelled and can't be completed`)
-    }
-    if (request.status.type === 'pending') {
-      request.status = {
-        type: 'completed',
-        date: new Date(this.#state.now()).toISOString(),
-        amount: { ...request.amount },
-      }
-    }
-    return structuredClone(request)
+  setRefundStatus(id: string, status: RefundStatusUpdate): SimulatedRefund {
+    return structuredClone(setRefundStatus(this.#state, id, status))
   }
 
-  cancelPaymentRequest(id: string, reason = 'cancelled by the simulator'): SimulatedPaymentRequest {
-    const request = this.#paymentRequest(id)
-    if (request.status.type === 'completed') {
-      throw new Error(`Payment request "${id}" is completed and can't be cancelled`)
-    }
-    request.status = { type: 'cancelled', date: new Date(this.#state.now()).toISOString(), reason }
-    return structuredClone(request)
+  get disbursements(): readonly SimulatedDisbursement[] {
+    return structuredClone([...this.#state.disbursements.values()])
   }
 
-  #paymentRequest(id: string): SimulatedPaymentRequest {
-    const request = this.#state.paymentRequests.get(id)
-    if (request === undefined) throw new Error(`No payment request with id "${id}"`)
-    return request
+  setDisbursementStatus(id: string, status: DisbursementStatusUpdate): SimulatedDisbursement {
+    return structuredClone(setDisbursementStatus(this.#state, id, status))
+  }
+
+  get paymentConsentRequests(): readonly SimulatedPaymentConsentRequest[] {
+    return structuredClone([...this.#state.paymentConsentRequests.values()])
+  }
+
+  grantPaymentConsentRequest(id: string): SimulatedPaymentConsentRequest {
+    return structuredClone(grantPaymentConsentRequest(this.#state, id))
+  }
+
+  registerBankAccount(account: SimulatedBankAccount): void {
+    registerBankAccount(this.#state, account)
+  }
+
+  registerBusiness(business: SimulatedBusiness): void {
+    registerBusiness(this.#state, business)
+  }
+
+  get webhookEndpoints(): readonly SimulatedWebhookEndpoint[] {
+    return structuredClone([...this.#state.webhookEndpoints.values()])
   }
 
   close(): Promise<void> {
@@ -288,6 +331,12 @@ class Simulator implements StitchSimulator {
     const { pathname } = new URL(req.url ?? '/', 'http://simulator')
     if (pathname === '/connect/token') return this.#handleToken(req, res)
     if (pathname === '/graphql') return this.#handleGraphQL(req, res)
+    const file = /^\/files\/([\w-]+)$/.exec(pathname)
+    if (file?.[1] !== undefined && req.method === 'GET') return this.#serveUpload(res, file[1])
+    const authorize = /^\/authorize\/([\w-]+)$/.exec(pathname)
+    if (authorize?.[1] !== undefined && req.method === 'GET') {
+      return this.#handleAuthorizePage(res, authorize[1])
+    }
     const pay = /^\/pay\/([\w-]+)(\/complete)?$/.exec(pathname)
     if (pay?.[1] !== undefined) return this.#handlePayPage(req, res, pay[1], pay[2] !== undefined)
     if (pathname === '/' && req.method === 'GET') {
@@ -312,7 +361,7 @@ class Simulator implements StitchSimulator {
     if (body === null) return
     const fault = this.#faults.take('token')
     if (fault !== undefined) {
-      const peek = peekTokenParams(body)
+      const peek = peekTokenParams(body?.toString('utf8'))
       const outcome = await runFault(fault, this.#faultContext(req, res, 'token', peek.scopes))
       if (outcome.kind !== 'continue') {
         this.#state.recordTokenRequest(
@@ -333,7 +382,7 @@ class Simulator implements StitchSimulator {
     const result = await processTokenRequest(this.#state, {
       method: req.method ?? 'GET',
       mediaType: mediaType(req),
-      body,
+      body: body?.toString('utf8'),
     })
     this.#state.recordTokenRequest(
       withoutUndefined({
@@ -363,12 +412,27 @@ class Simulator implements StitchSimulator {
     }
     const result = await processGraphQLRequest(this.#state, {
       method: req.method ?? 'GET',
-      mediaType: mediaType(req),
+      contentType: req.headers['content-type'] ?? '',
       authorization: req.headers.authorization,
       body,
     })
     this.#state.countApiCall(result.kind)
     this.#reply(res, result.reply)
+  }
+
+  /** Where a LinkPay `authorizationRequestUrl` leads: a page naming the request. */
+  #handleAuthorizePage(res: ServerResponse, id: string): void {
+    const request = findPaymentAuthorizationRequest(this.#state, id)
+    this.#reply(
+      res,
+      htmlPage(
+        request ? 200 : 404,
+        'Stitch simulator — LinkPay',
+        request
+          ? `<h1>Stitch simulator — payment authorization request ${escapeHtml(id)}</h1>`
+          : '<h1>No such payment authorization request</h1>',
+      ),
+    )
   }
 
   async #handlePayPage(
@@ -378,11 +442,7 @@ class Simulator implements StitchSimulator {
     complete: boolean,
   ): Promise<void> {
     const request = this.#state.paymentRequests.get(id)
-    const html = (status: number, title: string, content: string): Reply => ({
-      status,
-      headers: { 'Content-Type': 'text/html; charset=utf-8' },
-      body: `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${content}</body></html>`,
-    })
+    const html = htmlPage
     if (request === undefined) {
       return this.#reply(res, html(404, 'Not found', '<h1>No such payment request</h1>'))
     }
@@ -390,14 +450,15 @@ class Simulator implements StitchSimulator {
       if (req.method !== 'POST') {
         return this.#reply(res, { status: 405, headers: { Allow: 'POST' }, body: '' })
       }
-      if (request.status.type === 'pending') this.completePaymentRequest(id)
+      if (currentState(this.#state, request).type === 'pending') this.completePaymentRequest(id)
       return this.#reply(res, { status: 303, headers: { Location: `/pay/${id}` }, body: '' })
     }
     if (req.method !== 'GET')
       return this.#reply(res, { status: 405, headers: { Allow: 'GET' }, body: '' })
-    const amount = `R ${request.amount.quantity.toFixed(2)}`
+    const amount = `R ${request.amount.quantity}`
+    const { type } = currentState(this.#state, request)
     const button =
-      request.status.type === 'pending'
+      type === 'pending'
         ? `<form method="post" action="/pay/${escapeHtml(id)}/complete"><button>Simulate payment</button></form>`
         : ''
     this.#reply(
@@ -407,13 +468,29 @@ class Simulator implements StitchSimulator {
         `Stitch simulator — ${amount}`,
         `<h1>Stitch simulator — payment request ${escapeHtml(id)}, ${escapeHtml(amount)}</h1>` +
           `<p>Beneficiary reference: ${escapeHtml(request.beneficiaryReference)}</p>` +
-          `<p>Status: ${escapeHtml(request.status.type)}</p>${button}`,
+          `<p>Status: ${escapeHtml(type)}</p>${button}`,
       ),
     )
   }
 
+  /** An uploaded image: Stitch says "file downloads do not require authorization". */
+  #serveUpload(res: ServerResponse, id: string): void {
+    const upload = findUpload(this.#state, id)
+    if (upload === undefined) {
+      this.#reply(res, jsonReply(404, { error: 'not_found', error_description: 'No such file' }))
+      return
+    }
+    res.sendDate = false
+    res.writeHead(200, {
+      Date: new Date(this.#state.now()).toUTCString(),
+      'Content-Type': upload.mimetype,
+      'Content-Length': String(upload.bytes.byteLength),
+    })
+    res.end(upload.bytes)
+  }
+
   /** The body, undefined when over the limit, or null when the client went away. */
-  async #readBody(req: IncomingMessage, limit: number): Promise<string | undefined | null> {
+  async #readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined | null> {
     try {
       return await readBody(req, limit)
     } catch (error) {
@@ -438,6 +515,14 @@ class Simulator implements StitchSimulator {
 
   #reply(res: ServerResponse, reply: Reply): void {
     send(res, this.#state.now(), reply)
+  }
+}
+
+function htmlPage(status: number, title: string, content: string): Reply {
+  return {
+    status,
+    headers: { 'Content-Type': 'text/html; charset=utf-8' },
+    body: `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${content}</body></html>`,
   }
 }
 

@@ -1,7 +1,15 @@
 import type { RegisteredClient } from './clients.js'
+import { FIXTURE_BUSINESSES, type SimulatedBusiness } from './stitch/business-lookup.js'
+import type { SimulatedPaymentConsentRequest } from './stitch/consents.js'
+import type { SimulatedDisbursement } from './stitch/disbursements.js'
+import type { SimulatedUpload } from './stitch/images.js'
+import type { SimulatedPaymentAuthorizationRequest } from './stitch/payment-authorization.js'
+import type { SimulatedPaymentRequest } from './stitch/payment-requests.js'
+import type { SimulatedRefund } from './stitch/refunds.js'
+import { FIXTURE_BANK_ACCOUNTS, type SimulatedBankAccount } from './stitch/verification.js'
+import type { SimulatedWebhookEndpoint } from './stitch/webhook-endpoints.js'
 import type {
-  SimulatedPaymentRequest,
-  SimulatedRefund,
+  ApiRequestLogEntry,
   SimulatorStats,
   TokenRequestLogEntry,
   TokenRequestOutcome,
@@ -43,13 +51,24 @@ export class SimulatorState {
   readonly tokens = new Map<string, IssuedToken>()
   readonly paymentRequests = new Map<string, SimulatedPaymentRequest>()
   readonly refunds = new Map<string, SimulatedRefund>()
-  /** `${clientId} ${nonce}` → refund id: the nonce makes refund creation idempotent. */
-  readonly refundsByNonce = new Map<string, string>()
+  readonly disbursements = new Map<string, SimulatedDisbursement>()
+  /** Nonces used so far, per client and mutation: Stitch refuses a reused one. */
+  readonly usedNonces = new Set<string>()
+  /** Accounts the simulated banks know, keyed by bank and account number, to verify against. */
+  readonly bankAccounts = new Map<string, SimulatedBankAccount>(FIXTURE_BANK_ACCOUNTS)
+  /** The simulated business registry, keyed by registration country and number. */
+  readonly businesses = new Map<string, SimulatedBusiness>(FIXTURE_BUSINESSES)
+  readonly paymentAuthorizationRequests = new Map<string, SimulatedPaymentAuthorizationRequest>()
+  readonly paymentConsentRequests = new Map<string, SimulatedPaymentConsentRequest>()
+  /** Uploaded images by id; served without authorization, as Stitch serves them. */
+  readonly uploads = new Map<string, SimulatedUpload>()
+  readonly webhookEndpoints = new Map<string, SimulatedWebhookEndpoint>()
   baseUrl = ''
   #usedJtis = new Map<string, number>()
   #tokenSweepAt = MIN_SWEEP_SIZE
   #jtiSweepAt = MIN_SWEEP_SIZE
   #log: TokenRequestLogEntry[] = []
+  #apiLog: ApiRequestLogEntry[] = []
   #stats = emptyCounters()
 
   constructor(settings: StateSettings) {
@@ -99,10 +118,15 @@ export class SimulatorState {
     if (entry.clientId !== undefined) {
       counters.byClient[entry.clientId] = (counters.byClient[entry.clientId] ?? 0) + 1
     }
-    this.#log.push(Object.freeze(entry))
-    if (this.#log.length > this.settings.requestLogLimit) {
-      this.#log.splice(0, this.#log.length - this.settings.requestLogLimit)
-    }
+    appendBounded(this.#log, entry, this.settings.requestLogLimit)
+  }
+
+  recordApiRequest(entry: ApiRequestLogEntry): void {
+    appendBounded(this.#apiLog, entry, this.settings.requestLogLimit)
+  }
+
+  get apiLog(): readonly ApiRequestLogEntry[] {
+    return [...this.#apiLog]
   }
 
   countApiCall(kind: 'ok' | 'unauthenticated' | 'forbidden' | 'faulted'): void {
@@ -134,7 +158,14 @@ export class SimulatorState {
   resetStats(): void {
     this.#stats = emptyCounters()
     this.#log = []
+    this.#apiLog = []
   }
+}
+
+/** Keeps a log to its newest `limit` entries, so long benchmarks don't grow it without bound. */
+function appendBounded<T>(log: T[], entry: T, limit: number): void {
+  log.push(Object.freeze(entry))
+  if (log.length > limit) log.splice(0, log.length - limit)
 }
 
 function emptyCounters(): Omit<SimulatorStats, 'liveTokens'> {

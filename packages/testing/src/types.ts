@@ -1,6 +1,13 @@
 // jose's key types, not the DOM's `JsonWebKey`/`CryptoKey`: the published declarations must
 // type-check in Node projects whose `lib` has no DOM.
 import type { JWK, CryptoKey as WebCryptoKey } from 'jose'
+import type { SimulatedBusiness } from './stitch/business-lookup.js'
+import type { SimulatedPaymentConsentRequest } from './stitch/consents.js'
+import type { DisbursementStatusUpdate, SimulatedDisbursement } from './stitch/disbursements.js'
+import type { SimulatedPaymentRequest } from './stitch/payment-requests.js'
+import type { RefundStatusUpdate, SimulatedRefund } from './stitch/refunds.js'
+import type { SimulatedBankAccount } from './stitch/verification.js'
+import type { SimulatedWebhookEndpoint } from './stitch/webhook-endpoints.js'
 
 /** The outcome recorded for one request to the token endpoint. */
 export type TokenRequestOutcome =
@@ -195,53 +202,22 @@ export interface TokenRequestLogEntry {
   status: number
 }
 
-export interface Money {
-  quantity: number
-  currency: string
-}
-
-export type BankBeneficiaryBankId =
-  | 'absa'
-  | 'capitec'
-  | 'discovery_bank'
-  | 'fnb'
-  | 'investec'
-  | 'nedbank'
-  | 'standard_bank'
-  | 'tymebank'
-
-export type PaymentRequestStatus =
-  | { type: 'pending'; date: string }
-  | { type: 'completed'; date: string; amount: Money }
-  | { type: 'cancelled'; date: string; reason: string }
-
-/** A payment request created through `clientPaymentInitiationRequestCreate`. */
-export interface SimulatedPaymentRequest {
-  id: string
-  /** Where the payer would go to pay; the simulator serves a small page there. */
-  url: string
-  /** The client whose token created it; other clients can't read it. */
-  clientId: string
-  amount: Money
-  payerReference: string
-  beneficiaryReference: string
-  externalReference: string | null
-  beneficiary: {
-    bankAccount: { name: string; bankId: BankBeneficiaryBankId; accountNumber: string }
-  }
-  status: PaymentRequestStatus
-}
-
-/** A refund created through `clientRefundInitiate`. */
-export interface SimulatedRefund {
-  id: string
-  clientId: string
-  paymentRequestId: string
-  amount: Money
-  reason: string
-  nonce: string
-  beneficiaryReference: string
-  status: { type: 'pending'; date: string }
+/** One request to the GraphQL API. Tokens are never recorded. */
+export interface ApiRequestLogEntry {
+  /** When the request arrived, in epoch milliseconds of the simulator's clock. */
+  at: number
+  /** The client whose token made the call (absent when the token was not valid). */
+  clientId?: string
+  /** The scopes of the token the call was made with. */
+  scopes?: readonly string[]
+  /** The operation's name, from the request or its document. */
+  operationName?: string
+  /** The variables as sent (a file in a multipart upload as its name, type and bytes). */
+  variables: Readonly<Record<string, unknown>>
+  /** `error`: the call ran and answered GraphQL errors other than a missing scope. */
+  outcome: 'ok' | 'error' | 'forbidden' | 'unauthenticated'
+  /** The HTTP status answered. */
+  status: number
 }
 
 /** A running simulator. */
@@ -272,14 +248,45 @@ export interface StitchSimulator extends AsyncDisposable {
   setClockOffset(ms: number): void
   /** Changes the lifetime of tokens issued from now on. */
   setTokenLifetime(seconds: number): void
+  /**
+   * A copy of the API request log, oldest first: who called, with which scopes, which
+   * operation and variables, and how it ended. Counted from start or the last `resetStats()`.
+   */
+  readonly apiRequests: readonly ApiRequestLogEntry[]
   /** Copies of the payment requests created so far, oldest first. */
   readonly paymentRequests: readonly SimulatedPaymentRequest[]
+  /** The payer pays a pending payment request in full (what the pay page's button does). */
+  completePaymentRequest(id: string): SimulatedPaymentRequest
+  /** Cancels a pending payment request, as `clientPaymentInitiationRequestCancel` does. */
+  cancelPaymentRequest(id: string, reason?: string): SimulatedPaymentRequest
+  /** Expires a pending payment request now, as if its `expireAt` had passed. */
+  expirePaymentRequest(id: string): SimulatedPaymentRequest
   /** Copies of the refunds created so far, oldest first. */
   readonly refunds: readonly SimulatedRefund[]
-  /** Marks a payment request as paid in full, as if the payer had completed it. */
-  completePaymentRequest(id: string): SimulatedPaymentRequest
-  /** Marks a payment request as cancelled. */
-  cancelPaymentRequest(id: string, reason?: string): SimulatedPaymentRequest
+  /**
+   * Moves a refund on, as Stitch's processing would: pending → submitted → completed, or to
+   * error or paused. `date` defaults to now.
+   * @example sim.setRefundStatus(id, { type: 'completed' })
+   */
+  setRefundStatus(id: string, status: RefundStatusUpdate): SimulatedRefund
+  /** Copies of the disbursements created so far, oldest first. */
+  readonly disbursements: readonly SimulatedDisbursement[]
+  /**
+   * Moves a disbursement on: pending → submitted → completed → reversed, or to paused, error
+   * or cancelled. `date` defaults to now.
+   * @example sim.setDisbursementStatus(id, { type: 'error', reason: 'invalid_account' })
+   */
+  setDisbursementStatus(id: string, status: DisbursementStatusUpdate): SimulatedDisbursement
+  /** Copies of the payment consent requests created so far, oldest first. */
+  readonly paymentConsentRequests: readonly SimulatedPaymentConsentRequest[]
+  /** The payer authorises a consent request (a DebiCheck mandate, say): its status becomes Granted. */
+  grantPaymentConsentRequest(id: string): SimulatedPaymentConsentRequest
+  /** Adds a bank account that `verifyBankAccountDetails` knows (a few fixtures are there from the start). */
+  registerBankAccount(account: SimulatedBankAccount): void
+  /** Adds a business the business lookup finds (a few fixtures are there from the start). */
+  registerBusiness(business: SimulatedBusiness): void
+  /** Copies of the webhook endpoints added with `clientWebhookAdd`, secrets included. */
+  readonly webhookEndpoints: readonly SimulatedWebhookEndpoint[]
   /** Stops the server and destroys every open connection, hung ones included. */
   close(): Promise<void>
 }

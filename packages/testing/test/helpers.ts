@@ -125,9 +125,9 @@ export async function signAssertion(
 }
 
 export const CREATE_PAYMENT_REQUEST = /* GraphQL */ `
-  mutation CreatePaymentRequest($input: PaymentInitiationRequestInput!) {
+  mutation CreatePaymentRequest($input: ClientPaymentInitiationRequestCreateInput!) {
     clientPaymentInitiationRequestCreate(input: $input) {
-      paymentInitiationRequest { id url status { __typename } }
+      paymentInitiationRequest { id url state { __typename } }
     }
   }
 `
@@ -137,10 +137,10 @@ export async function createPaymentRequest(
   sim: StitchSimulator,
   accessToken: string,
   input: Record<string, unknown> = paymentInput(),
-): Promise<{ id: string; url: string; status: { __typename: string } }> {
+): Promise<{ id: string; url: string; state: { __typename: string } }> {
   const { body } = await gql(sim, accessToken, CREATE_PAYMENT_REQUEST, { input })
   const payload = body.data?.clientPaymentInitiationRequestCreate as
-    | { paymentInitiationRequest: { id: string; url: string; status: { __typename: string } } }
+    | { paymentInitiationRequest: { id: string; url: string; state: { __typename: string } } }
     | undefined
   if (payload === undefined) throw new Error(`create failed: ${JSON.stringify(body.errors)}`)
   return payload.paymentInitiationRequest
@@ -148,7 +148,7 @@ export async function createPaymentRequest(
 
 export function paymentInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    amount: { quantity: 150, currency: 'ZAR' },
+    amount: { quantity: '150.00', currency: 'ZAR' },
     payerReference: 'order-42',
     beneficiaryReference: 'shop-42',
     externalReference: 'b7c1f1d2',
