@@ -1,0 +1,207 @@
+// Every GraphQL document the packages ship or document (sources, READMEs, examples, the demo,
+// the CLI's defaults) must be one real Stitch would accept: it is validated against the
+// simulator's schema, which follows Stitch's API reference.
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { schema, startStitchSimulator } from '@stitch-auth/testing'
+import { type DocumentNode, Kind, parse, validate } from 'graphql'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/** Where shipped and documented documents live; tests are not shipped and may hold attacks. */
+const SEARCHED = ['README.md', 'docs', 'packages', 'apps']
+const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'test', '.turbo', 'coverage'])
+const EXTENSIONS = /\.(ts|mts|cts|js|mjs|md|html)$/
+
+interface Found {
+  file: string
+  line: number
+  text: string
+}
+
+function files(path: string): string[] {
+  const absolute = join(ROOT, path)
+  if (!statSync(absolute).isDirectory()) return EXTENSIONS.test(path) ? [path] : []
+  return readdirSync(absolute).flatMap((name) =>
+    SKIPPED_DIRECTORIES.has(name) ? [] : files(join(path, name)),
+  )
+}
+
+// A GraphQL operation inside a string: starts with an operation keyword, or is a shorthand
+// selection set handed to something that sends GraphQL (an object literal looks the same).
+const OPERATION_START = /^\s*(query|mutation|subscription)\b/
+const SHORTHAND = /^\s*\{\s*[_A-Za-z]/
+const SENDS_GRAPHQL = /(graphql\(\s*|["']?query["']?\s*:\s*|--query\s+|graphql\s+)$/
+const STRING_LITERALS = /`((?:[^`\\]|\\.)*)`|'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"/g
+const QUOTED_STRINGS = /(?<![\w`])'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"/g
+const GRAPHQL_FENCES = /```graphql\n([\s\S]*?)```/g
+
+function candidates(file: string): Found[] {
+  // Markdown fences would pair up with the backticks of template literals: blank them out.
+  const source = readFileSync(join(ROOT, file), 'utf8').replace(/^\s*```.*$/gm, '')
+  const lineOf = (index: number) => source.slice(0, index).split('\n').length
+  const found: Found[] = []
+  const original = readFileSync(join(ROOT, file), 'utf8')
+  for (const match of original.matchAll(GRAPHQL_FENCES)) {
+    found.push({
+      file,
+      line: original.slice(0, match.index).split('\n').length,
+      text: match[1] ?? '',
+    })
+  }
+  // Quoted strings are read a second time on their own: help texts are template literals
+  // that quote example documents.
+  const matches = [...source.matchAll(STRING_LITERALS), ...source.matchAll(QUOTED_STRINGS)]
+  for (const match of matches) {
+    const raw = match.slice(1).find((group) => group !== undefined) ?? ''
+    const text = match[0].startsWith('"') ? unescapeJson(raw) : raw
+    // Interpolated templates and help-text placeholders are not whole documents.
+    const before = source.slice(Math.max(0, match.index - 40), match.index)
+    const isDocument =
+      OPERATION_START.test(text) || (SHORTHAND.test(text) && SENDS_GRAPHQL.test(before))
+    if (!isDocument || text.includes('${') || text.includes('…')) continue
+    found.push({ file, line: lineOf(match.index), text })
+  }
+  return found.filter(
+    (item, index) =>
+      found.findIndex((other) => other.line === item.line && other.text === item.text) === index,
+  )
+}
+
+/** A query inside a JSON example (`{"query":"query { … }"}`) is JSON-escaped. */
+function unescapeJson(raw: string): string {
+  try {
+    return JSON.parse(`"${raw}"`) as string
+  } catch {
+    return raw
+  }
+}
+
+function operations(document: DocumentNode): number {
+  return document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length
+}
+
+const documents = SEARCHED.flatMap(files).flatMap(candidates)
+
+describe('every shipped GraphQL document', () => {
+  it('is found in each place that ships or documents one', () => {
+    const places = new Set(documents.map((document) => document.file))
+    for (const place of [
+      'README.md',
+      'packages/core/README.md',
+      'packages/core/src/operations.ts',
+      'packages/core/examples/quick-start.ts',
+      'packages/cli/README.md',
+      'packages/cli/src/commands/doctor.ts',
+      'packages/cli/src/help.ts',
+      'packages/nestjs/README.md',
+      'packages/testing/README.md',
+    ]) {
+      expect(places, place).toContain(place)
+    }
+    expect(documents.length).toBeGreaterThan(15)
+  })
+
+  it.each(documents.map((found) => [`${found.file}:${found.line}`, found] as const))(
+    '%s parses and validates against the simulator’s schema',
+    (_where, { text }) => {
+      const document = parse(text)
+      expect(operations(document)).toBeGreaterThan(0)
+      expect(validate(schema, document).map((error) => error.message)).toEqual([])
+    },
+  )
+})
+
+describe('the collector', () => {
+  it('catches a document Stitch would refuse', () => {
+    const invented = parse('query { clientScopes }')
+    expect(validate(schema, invented).map((error) => error.message)).toEqual([
+      'Cannot query field "clientScopes" on type "Query".',
+    ])
+  })
+
+  it('reads a JSON-escaped query and skips placeholders', () => {
+    expect(unescapeJson('query { node(id: \\"x\\") { id } }')).toBe(
+      'query { node(id: "x") { id } }',
+    )
+    expect(relative(ROOT, join(ROOT, 'README.md'))).toBe('README.md')
+  })
+})
+
+// README examples that call Stitch are run, not only validated: each self-contained TypeScript
+// block (it builds its own client from the environment) runs against the simulator, with the
+// requests it sends to Stitch's hosts answered by the simulator instead.
+const RUNNABLE_READMES = ['README.md', 'packages/core/README.md']
+const TS_FENCES = /```ts\n([\s\S]*?)```/g
+const examples = RUNNABLE_READMES.flatMap((file) =>
+  [...readFileSync(join(ROOT, file), 'utf8').matchAll(TS_FENCES)]
+    .map((match) => match[1] ?? '')
+    .filter(
+      (code) =>
+        code.includes('createStitchAuth(') &&
+        code.includes('process.env.STITCH_CLIENT_SECRET') &&
+        [...code.matchAll(/from '([^']+)'/g)].every(([, from]) => from === '@stitch-auth/core'),
+    )
+    .map((code, index) => [`${file} example ${index + 1}`, code] as const),
+)
+
+describe('README examples that call Stitch', () => {
+  const scratch = join(ROOT, 'release', '.readme-examples')
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+  it('are found', () => {
+    expect(examples.map(([name]) => name)).toEqual([
+      'README.md example 1',
+      'packages/core/README.md example 1',
+    ])
+  })
+
+  it.each(examples)('%s runs against the simulator', async (name, code) => {
+    await using sim = await startStitchSimulator({
+      clients: [
+        {
+          clientId: 'readme-client',
+          clientSecret: 'readme-secret',
+          scopes: ['client_paymentrequest'],
+        },
+      ],
+    })
+    const realFetch = globalThis.fetch
+    const stitchHosts: Array<[string, string]> = [
+      ['https://secure.stitch.money/connect/token', sim.tokenUrl],
+      ['https://api.stitch.money/graphql', sim.graphqlUrl],
+    ]
+    // Stitch's URLs become the simulator's, in the request line and in the form's `audience`.
+    const toSimulator = (text: string) =>
+      stitchHosts.reduce(
+        (result, [from, to]) =>
+          result.replaceAll(from, to).replaceAll(encodeURIComponent(from), encodeURIComponent(to)),
+        text,
+      )
+    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init)
+      const url = toSimulator(request.url)
+      if (!url.startsWith(sim.url)) throw new Error(`the example called ${request.url}`)
+      const body = request.body === null ? undefined : toSimulator(await request.text())
+      return realFetch(url, { method: request.method, headers: request.headers, body })
+    })
+    vi.stubEnv('STITCH_CLIENT_ID', 'readme-client')
+    vi.stubEnv('STITCH_CLIENT_SECRET', 'readme-secret')
+    vi.spyOn(console, 'log').mockImplementation(() => {})
+    mkdirSync(scratch, { recursive: true })
+    const file = join(scratch, `${name.replace(/\W+/g, '-')}.ts`)
+    writeFileSync(file, `${code}\nexport {}\n`)
+    try {
+      await import(/* @vite-ignore */ file)
+    } finally {
+      vi.unstubAllGlobals()
+      vi.unstubAllEnvs()
+      vi.restoreAllMocks()
+    }
+    expect(sim.stats.tokenRequests.byOutcome.issued).toBeGreaterThan(0)
+    expect(sim.apiRequests.length).toBeGreaterThan(0)
+    expect(sim.apiRequests.filter((entry) => entry.outcome !== 'ok')).toEqual([])
+  })
+})
