@@ -187,11 +187,11 @@ function readAnswer(response: Response, text: string, context: AnswerContext): u
   if (!error) {
     const message = `${where}: ${url} answered ${status} without a proxy error body. ${notTheProxy}`
     if (status >= 500) {
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'))
+      const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'))
       throw new StitchProxyServerError(
         message,
         { ...init, kind: 'server', code: 'http_error' },
-        retryAfter,
+        retryAfterMs,
       )
     }
     throw new StitchProxyRejectedError(
@@ -205,12 +205,12 @@ function readAnswer(response: Response, text: string, context: AnswerContext): u
   const details = issues.map((issue) => `${issue.path || '(input)'}: ${issue.message}`).join('; ')
   let message = `${where} failed with ${status} ${error.code}: ${error.message}${details ? ` ${details}.` : ''}`
   if (status >= 500) {
-    const retryAfter = parseRetryAfter(response.headers.get('retry-after'))
-    if (retryAfter !== undefined) message += ` Retry after ${retryAfter} s.`
+    const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'))
+    if (retryAfterMs !== undefined) message += ` Retry after ${retryAfterMs / 1000} s.`
     throw new StitchProxyServerError(
       message,
       { ...init, kind: 'server', code: error.code },
-      retryAfter,
+      retryAfterMs,
     )
   }
   const hint = HINTS[error.code]
@@ -249,10 +249,10 @@ function proxyError(json: unknown): ProxyErrorBody['error'] | undefined {
   return { ...error, issues } as ProxyErrorBody['error']
 }
 
-/** `Retry-After` in whole seconds: delay-seconds or an HTTP date. */
-function parseRetryAfter(value: string | null): number | undefined {
+/** `Retry-After` (delay-seconds or an HTTP date) in milliseconds, rounded up to whole seconds. */
+function parseRetryAfterMs(value: string | null): number | undefined {
   if (value === null) return undefined
-  if (/^\s*\d+\s*$/.test(value)) return Number(value)
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000
   const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000))
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000)) * 1000
 }

@@ -128,12 +128,12 @@ export class StitchProxyServerError extends StitchProxyError {
   declare readonly kind: 'server'
   declare readonly code: ProxyErrorCode | 'http_error'
   declare readonly status: number
-  /** Seconds to wait before trying again, from the `Retry-After` header when there is one. */
-  readonly retryAfter: number | undefined
+  /** Milliseconds to wait before trying again, from the `Retry-After` header when there is one. */
+  readonly retryAfterMs: number | undefined
 
-  constructor(message: string, init: ErrorInit, retryAfter: number | undefined) {
+  constructor(message: string, init: ErrorInit, retryAfterMs: number | undefined) {
     super(message, init)
-    this.retryAfter = retryAfter
+    this.retryAfterMs = retryAfterMs
   }
 }
 

@@ -23,7 +23,7 @@ interface ShownError {
   code?: string
   status?: number
   issues?: { path: string; message: string }[]
-  retryAfter?: number
+  retryAfterMs?: number
   message: string
 }
 
@@ -56,8 +56,8 @@ const PAGE = /* html */ `<!doctype html>
       if (!isStitchProxyError(error)) {
         return { isStitchProxyError: false, instanceOfError: error instanceof Error, name: error?.name, message: String(error?.message ?? error) }
       }
-      const { name, kind, code, status, issues, retryAfter, message } = error
-      return { isStitchProxyError: true, instanceOfError: error instanceof Error, name, kind, code, status, issues, retryAfter, message }
+      const { name, kind, code, status, issues, retryAfterMs, message } = error
+      return { isStitchProxyError: true, instanceOfError: error instanceof Error, name, kind, code, status, issues, retryAfterMs, message }
     }
     function show(error) {
       errorBox.textContent = JSON.stringify(describe(error))
@@ -313,7 +313,7 @@ describe('in headless Chromium', () => {
     expect(raw).toMatchObject({ status: 403, body: { error: { code: 'csrf_header_missing' } } })
   })
 
-  it('Stitch unavailable: 503 upstream_unavailable with retryAfter', async () => {
+  it('Stitch unavailable: 503 upstream_unavailable with retryAfterMs', async () => {
     sim.fault({ endpoint: 'token', status: 503, retryAfter: 7 })
     const shown = await failureShown({ baseUrl: '/cold' }, 'createPaymentRequest', VALID)
     expect(shown).toMatchObject({
@@ -321,7 +321,7 @@ describe('in headless Chromium', () => {
       kind: 'server',
       code: 'upstream_unavailable',
       status: 503,
-      retryAfter: 7,
+      retryAfterMs: 7000,
     })
     expect(shown.message).toContain('Retry after 7 s.')
   })

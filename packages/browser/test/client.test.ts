@@ -190,7 +190,7 @@ describe('errors', () => {
     expect(csrf.message).toContain("Set the client's csrfHeader")
   })
 
-  it('upstream_unavailable: a server error with retryAfter from seconds or an HTTP date', async () => {
+  it('upstream_unavailable: a server error with retryAfterMs from seconds or an HTTP date', async () => {
     const body = {
       error: { code: 'upstream_unavailable', message: 'Stitch is unavailable; try again shortly.' },
     }
@@ -209,15 +209,15 @@ describe('errors', () => {
       kind: 'server',
       code: 'upstream_unavailable',
       status: 503,
-      retryAfter: 7,
+      retryAfterMs: 7000,
     })
     expect(seconds.message).toBe(
       'Stitch proxy call "pay" failed with 503 upstream_unavailable: Stitch is unavailable; try again shortly. Retry after 7 s.',
     )
     const date = (await failureOf(api.pay({}))) as StitchProxyServerError
-    expect(date.retryAfter).toBeGreaterThanOrEqual(9)
-    expect(date.retryAfter).toBeLessThanOrEqual(10)
-    await expect(failureOf(api.pay({}))).resolves.toMatchObject({ retryAfter: undefined })
+    expect(date.retryAfterMs).toBeGreaterThanOrEqual(9000)
+    expect(date.retryAfterMs).toBeLessThanOrEqual(10_000)
+    await expect(failureOf(api.pay({}))).resolves.toMatchObject({ retryAfterMs: undefined })
   })
 
   it('an error page that is not the proxy: http_error, with a hint about baseUrl', async () => {
@@ -232,7 +232,7 @@ describe('errors', () => {
       kind: 'server',
       code: 'http_error',
       status: 502,
-      retryAfter: 3,
+      retryAfterMs: 3000,
     })
     const missing = await failureOf(api.pay({}))
     expect(missing).toMatchObject({ kind: 'rejected', code: 'http_error', status: 404, issues: [] })

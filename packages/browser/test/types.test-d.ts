@@ -93,7 +93,7 @@ describe('createStitchProxyClient<typeof operations>()', () => {
         >()
       }
       if (error.kind === 'server')
-        expectTypeOf(error.retryAfter).toEqualTypeOf<number | undefined>()
+        expectTypeOf(error.retryAfterMs).toEqualTypeOf<number | undefined>()
       if (error.kind === 'network') expectTypeOf(error.status).toEqualTypeOf<undefined>()
     }
   })

@@ -62,7 +62,7 @@ redacted token (its first characters and …).
 Output:
   (default)     a table for people; the token redacted
   --raw         only the token and a newline, for $(…) in scripts
-  --json        a JSON object: clientId, tokenUrl, tokenType, scopes, expiresIn (seconds),
+  --json        a JSON object: clientId, tokenUrl, tokenType, scopes, expiresInSeconds,
                 issuedAt, expiresAt, tokenPreview
   --show-token  also print the full token (adds "accessToken" to --json)
 

@@ -91,7 +91,7 @@ describe('stitch-auth token (built CLI)', () => {
       tokenUrl: ctx.sim.tokenUrl,
       tokenType: 'Bearer',
       scopes: ['client_paymentrequest', 'client_refund'],
-      expiresIn: 3600,
+      expiresInSeconds: 3600,
     })
     expect(output.tokenPreview).toMatch(/^[A-Za-z0-9_-]{1,6}…$/)
     expect(output).not.toHaveProperty('accessToken')

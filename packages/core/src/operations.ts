@@ -21,14 +21,21 @@ export interface PaymentRequestOperationOptions<TContext = unknown> {
    */
   maxAmount?: number
   /**
-   * Decide the amount on the server from the browser's input (for example from the order
-   * the reference names) instead of trusting the browser's `amount`. Strongly recommended
-   * for anything but a donation box.
+   * Decides the amount (in rand) on the server, for example from the order the browser's
+   * `reference` names; the browser's `amount` is passed along but never charged as such.
+   * Required unless `allowBrowserAmount` is set: a visitor can send any amount.
+   * @example resolveAmount: async ({ reference }) => (await orders.get(reference)).total
    */
   resolveAmount?: (
     input: { amount: number; reference: string },
     call: ProxyCallContext<TContext>,
   ) => number | Promise<number>
+  /**
+   * Charges whatever amount the browser sends (up to `maxAmount`): only for a donation box or
+   * a "pay what you like" page. Without it, `resolveAmount` is required.
+   * @default false
+   */
+  allowBrowserAmount?: boolean
 }
 
 export const CREATE_PAYMENT_REQUEST_DOCUMENT = /* GraphQL */ `
@@ -90,11 +97,17 @@ const paymentRequestCreated = z.object({
  * "Pay with Stitch" in one operation: the browser sends an amount in rand and its order
  * reference; the beneficiary and the shop's reference come from the server.
  *
+ * What the browser controls: `amount` (only passed to `resolveAmount`, unless
+ * `allowBrowserAmount`) and `reference`, which becomes the payer's statement reference and
+ * the request's `externalReference` (letters, digits, spaces and dashes, at most 12). The
+ * beneficiary, the shop's statement reference and the amount charged are the server's.
+ *
  * @example
  * const operations = defineOperations({
  *   createPaymentRequest: createPaymentRequestOperation({
  *     beneficiary: { name: 'My Shop', bankId: 'fnb', accountNumber: '62000000000' },
  *     beneficiaryReference: 'MyShop',
+ *     resolveAmount: async ({ reference }) => (await orders.get(reference)).total,
  *   }),
  * })
  */
@@ -102,11 +115,17 @@ export function createPaymentRequestOperation<TContext = unknown>(
   options: PaymentRequestOperationOptions<TContext>,
 ) {
   const parsed = paymentRequestOptionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new StitchConfigError(
-      describeIssues(parsed.error.issues),
-      'Invalid createPaymentRequestOperation options',
+  const problems = parsed.success ? [] : describeIssues(parsed.error.issues)
+  const { resolveAmount, allowBrowserAmount } = options
+  if (resolveAmount === undefined && allowBrowserAmount !== true) {
+    problems.push(
+      '"resolveAmount" is required: decide the amount on the server (for example from the order the reference names), because a browser can send any amount. Only for a donation box, pass "allowBrowserAmount: true" to charge what the browser sends.',
     )
+  } else if (resolveAmount !== undefined && allowBrowserAmount === true) {
+    problems.push('give "resolveAmount" or "allowBrowserAmount: true", not both')
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new StitchConfigError(problems, 'Invalid createPaymentRequestOperation options')
   }
   const { beneficiary, beneficiaryReference } = parsed.data
   const maxAmount = options.maxAmount ?? 100_000
@@ -132,9 +151,7 @@ export function createPaymentRequestOperation<TContext = unknown>(
     }),
     toVariables: async (input, call: ProxyCallContext<TContext>) => ({
       input: {
-        amount: toMoneyInput(
-          options.resolveAmount ? await options.resolveAmount(input, call) : input.amount,
-        ),
+        amount: toMoneyInput(resolveAmount ? await resolveAmount(input, call) : input.amount),
         payerReference: input.reference,
         beneficiaryReference,
         externalReference: input.reference,

@@ -496,6 +496,7 @@ describe('properties: no output holds the secret or a full token', () => {
       createPaymentRequest: createPaymentRequestOperation({
         beneficiary: { name: 'Shop', bankId: 'fnb', accountNumber: '62000000000' },
         beneficiaryReference: 'Shop',
+        allowBrowserAmount: true,
       }),
     })
     await fc.assert(

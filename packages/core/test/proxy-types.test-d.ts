@@ -13,6 +13,7 @@ const operations = defineOperations({
   createPaymentRequest: createPaymentRequestOperation({
     beneficiary: { name: 'Shop', bankId: 'fnb', accountNumber: '1' },
     beneficiaryReference: 'Shop',
+    allowBrowserAmount: true,
   }),
   paymentStatus: paymentRequestStatusOperation(),
   echo: defineOperation({

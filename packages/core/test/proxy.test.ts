@@ -18,6 +18,7 @@ const operations = () =>
     createPaymentRequest: createPaymentRequestOperation({
       beneficiary: { name: 'Shop', bankId: 'fnb', accountNumber: '62000000000' },
       beneficiaryReference: 'Shop',
+      allowBrowserAmount: true,
     }),
   })
 
@@ -143,6 +144,7 @@ describe('proxy engine (Web Request → Response)', () => {
       createPaymentRequestOperation({
         beneficiary: { name, bankId: 'fnb', accountNumber: '62000000000' },
         beneficiaryReference,
+        allowBrowserAmount: true,
       })
     // Stitch allows 20 characters for both; one more is a configuration error naming each.
     expect(create('r'.repeat(20), 'n'.repeat(20))).not.toThrow()
@@ -180,5 +182,33 @@ describe('proxy engine (Web Request → Response)', () => {
     expect(await status()).toEqual({ data: { id: data.id, status: 'pending', found: true } })
     ctx.sim.completePaymentRequest(data.id)
     expect(await status()).toEqual({ data: { id: data.id, status: 'completed', found: true } })
+  })
+
+  it('createPaymentRequestOperation needs the server to decide the amount, unless told otherwise', () => {
+    const base = {
+      beneficiary: { name: 'Shop', bankId: 'fnb', accountNumber: '62000000000' },
+      beneficiaryReference: 'Shop',
+    }
+    const issues = (options: Parameters<typeof createPaymentRequestOperation>[0]) => {
+      try {
+        createPaymentRequestOperation(options)
+        return []
+      } catch (error) {
+        expect(error).toBeInstanceOf(StitchConfigError)
+        return [...(error as StitchConfigError).issues]
+      }
+    }
+    expect(issues(base)).toEqual([
+      expect.stringMatching(
+        /^"resolveAmount" is required: decide the amount on the server .* "allowBrowserAmount: true"/,
+      ),
+    ])
+    expect(issues({ ...base, resolveAmount: () => 1, allowBrowserAmount: true })).toEqual([
+      'give "resolveAmount" or "allowBrowserAmount: true", not both',
+    ])
+    expect(issues({ ...base, resolveAmount: () => 1 })).toEqual([])
+    expect(issues({ ...base, allowBrowserAmount: true })).toEqual([])
+    // Every problem at once: a limit and the missing amount decision.
+    expect(issues({ ...base, beneficiaryReference: 'x'.repeat(21) })).toHaveLength(2)
   })
 })

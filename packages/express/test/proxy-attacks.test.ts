@@ -466,6 +466,7 @@ beforeAll(async () => {
     createPaymentRequest: createPaymentRequestOperation<ExpressProxyContext>({
       beneficiary: { name: 'Attack Target', bankId: 'fnb', accountNumber: '62000000000' },
       beneficiaryReference: 'Target',
+      allowBrowserAmount: true,
     }),
   })
   for (const mode of ['bare', 'json'] as const) {

@@ -21,6 +21,7 @@ const BENEFICIARY = { name: 'Test Shop', bankId: 'fnb', accountNumber: '62000000
 const paymentRequest = createPaymentRequestOperation<ExpressProxyContext>({
   beneficiary: BENEFICIARY,
   beneficiaryReference: 'TestShop',
+  allowBrowserAmount: true,
 })
 const operations = defineOperations({
   createPaymentRequest: paymentRequest,
@@ -34,6 +35,7 @@ const operations = defineOperations({
   misconfigured: createPaymentRequestOperation({
     beneficiary: { ...BENEFICIARY, bankId: 'no_such_bank' },
     beneficiaryReference: 'TestShop',
+    allowBrowserAmount: true,
   }),
 })
 

@@ -27,10 +27,12 @@ it('runs the README quick start', async () => {
     apiUrl: sim.graphqlUrl,
   })
 
+  const orders = new Map([['order-42', { total: 150 }]])
   const operations = defineOperations({
     createPaymentRequest: createPaymentRequestOperation({
       beneficiary: { name: 'My Shop', bankId: 'fnb', accountNumber: '62000000000' },
       beneficiaryReference: 'MyShop',
+      resolveAmount: ({ reference }) => orders.get(reference)?.total ?? 0,
     }),
     paymentRequestStatus: paymentRequestStatusOperation(),
   })
@@ -45,9 +47,11 @@ it('runs the README quick start', async () => {
   const created = await request(app)
     .post('/stitch/createPaymentRequest')
     .set('x-stitch-proxy', '1')
-    .send({ amount: 150, reference: 'order-42' })
+    .send({ amount: 1, reference: 'order-42' })
     .expect(200)
   expect(created.body.data.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/pay\//)
+  // The order's total is charged, not the amount the browser sent.
+  expect(sim.paymentRequests[0]?.amount).toEqual({ quantity: '150.00', currency: 'ZAR' })
   expect(sim.paymentRequests[0]?.beneficiary?.name).toBe('My Shop')
 
   const status = await request(app)

@@ -46,6 +46,7 @@ const operations = defineOperations({
   createPaymentRequest: createPaymentRequestOperation<ExpressProxyContext>({
     beneficiary: { name: 'Reliable Shop', bankId: 'fnb', accountNumber: '62000000000' },
     beneficiaryReference: 'Reliable',
+    allowBrowserAmount: true,
   }),
 })
 

@@ -20,6 +20,7 @@ const stitch = createStitchAuth({
 const payment = createPaymentRequestOperation({
   beneficiary: { name: 'Shop', bankId: 'fnb', accountNumber: '1' },
   beneficiaryReference: 'Shop',
+  allowBrowserAmount: true,
 })
 
 describe('req.stitchToken', () => {

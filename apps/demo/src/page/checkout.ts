@@ -161,7 +161,8 @@ function showError(error: unknown): void {
       el<HTMLInputElement>('order-reference').setAttribute('aria-invalid', 'true')
       text = `Check the order: ${error.issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}.`
     } else if (error.kind === 'server') {
-      const wait = error.retryAfter === undefined ? '' : ` Try again in ${error.retryAfter} s.`
+      const wait =
+        error.retryAfterMs === undefined ? '' : ` Try again in ${error.retryAfterMs / 1000} s.`
       text = `Stitch is unavailable right now (HTTP ${error.status}, ${error.code}): the cached token had expired and a new one could not be minted.${wait}`
     } else if (error.kind === 'network' || error.kind === 'timeout') {
       text = "The shop's server did not answer. Is the demo still running?"

@@ -39,7 +39,7 @@ export async function tokenCommand(argv: readonly string[], context: CliContext)
         tokenUrl,
         tokenType: token.tokenType,
         scopes: token.scopes,
-        expiresIn: Math.round(lifetimeMs / 1000),
+        expiresInSeconds: Math.round(lifetimeMs / 1000),
         issuedAt: token.issuedAt.toISOString(),
         expiresAt: token.expiresAt.toISOString(),
         tokenPreview: token.preview,
