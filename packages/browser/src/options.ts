@@ -69,21 +69,28 @@ const LONG_RUN = /[A-Za-z0-9+/_~.=-]{32,}/g
 const MAX_TIMEOUT_MS = 2_147_483_647
 
 /**
- * What a string looks like, if it looks like a credential: a PEM block, an Authorization
- * value, a JWT, or a long random run such as a client secret or an access token.
+ * What a string is, when it is certainly a credential: a PEM block, an Authorization value or
+ * a JWT. Long random-looking values are not enough: request ids, build hashes and anti-forgery
+ * tokens look the same and are ordinary headers.
  */
-function credentialShape(value: string, opaque = true): string | undefined {
+function credentialShape(value: string): string | undefined {
   if (value.includes('-----BEGIN')) return 'a PEM private key or certificate'
   if (/(^|\s)(bearer|basic)\s+\S/i.test(value)) return 'an Authorization value'
   if (/eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/.test(value)) return 'a JWT'
-  if (!opaque) return undefined
+  return undefined
+}
+
+/**
+ * A long random run in a URL's query string: a `baseUrl` may have no query at all, so nothing
+ * valid is refused by reading a random value there as a key or token.
+ */
+function opaqueRun(value: string): boolean {
   for (const [run] of value.replace(UUID, '').matchAll(LONG_RUN)) {
-    // Random keys of this length mix cases and digits (or are hex); paths and words rarely do.
     if ((/[a-z]/.test(run) && /[A-Z]/.test(run) && /\d/.test(run)) || /^[\da-f]+$/i.test(run)) {
-      return 'a long opaque token (a client secret or access token?)'
+      return true
     }
   }
-  return undefined
+  return false
 }
 
 /** Looks through a value of unknown shape for credential names or values. */
@@ -150,9 +157,8 @@ export function resolveOptions(
     }
   }
   for (const [name, value] of headers) {
-    const csrf = CSRF_NAME.test(name)
-    const shape = credentialShape(value, !csrf)
-    if (!csrf && CREDENTIAL_NAME.test(name)) {
+    const shape = credentialShape(value)
+    if (!CSRF_NAME.test(name) && CREDENTIAL_NAME.test(name)) {
       credential(`"headers.${name}" looks like a credential: the ${name} header`)
     } else if (shape) {
       credential(`"headers.${name}" looks like a credential: ${shape}`)
@@ -226,12 +232,13 @@ function checkBaseUrl(
   if (url.username || url.password) {
     credential('"baseUrl" looks like a credential: it has a user name or password')
   }
-  for (const name of url.searchParams.keys()) {
+  for (const [name, value] of url.searchParams) {
     if (CREDENTIAL_NAME.test(name)) {
       credential(`"baseUrl" looks like a credential: the "${name}" query parameter`)
+    } else if (opaqueRun(value)) {
+      credential(`"baseUrl" looks like a credential: the "${name}" query parameter's value`)
     }
   }
-  // Piece by piece, so a long but ordinary path is not taken for one random run.
   for (const part of baseUrl.split(/[/?#&=@:]/)) {
     const shape = credentialShape(safeDecode(part))
     if (shape) {
