@@ -1,4 +1,3 @@
-import ky, { isTimeoutError } from 'ky'
 import { z } from 'zod'
 import {
   abortError,
@@ -7,7 +6,7 @@ import {
   StitchAuthError,
   type StitchGraphQLErrorDetail,
 } from './errors.js'
-import { networkFailure } from './network.js'
+import { exchange, type NoAnswer } from './network.js'
 import { scrubServerText } from './redact.js'
 import { parseRetryAfter } from './token-request.js'
 
@@ -61,27 +60,26 @@ export async function postGraphQL(options: {
   /** Values the API might echo in an error (the access token): never copied into errors. */
   sensitive: readonly string[]
 }): Promise<GraphQLExchange> {
-  const response = await ky
-    .post(options.url, {
+  // Sent once (exchange never retries): a mutation that reached Stitch must not run twice.
+  const response = await exchange(
+    options.url,
+    {
+      method: 'post',
       json: {
         query: options.query,
         ...(options.variables === undefined ? {} : { variables: options.variables }),
         ...(options.operationName ? { operationName: options.operationName } : {}),
       },
       headers: { authorization: options.authorization, accept: 'application/json' },
+    },
+    {
       fetch: options.fetch,
-      // An API call is not retried: a mutation that reached Stitch must not run twice.
-      retry: 0,
-      timeout: options.timeoutMs,
-      throwHttpErrors: false,
-      ...(options.signal ? { signal: options.signal } : {}),
-    })
-    .catch((error: unknown) => {
-      throw apiUnavailable(error, options)
-    })
-  const text = await response.text().catch((error: unknown) => {
-    throw apiUnavailable(error, options)
-  })
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      noAnswer: (failure) => apiUnavailable(failure, options),
+    },
+  )
+  const text = await response.text()
   if (API_UNAVAILABLE_STATUSES.has(response.status)) {
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
     const wait =
@@ -147,27 +145,24 @@ function readGraphQLAnswer(
   }
 }
 
-/** A call that got no answer, as an error that keeps nothing of the request. */
+/** A call that got no whole answer, as an error that keeps nothing of the request. */
 function apiUnavailable(
-  error: unknown,
+  failure: NoAnswer,
   options: { url: string; timeoutMs: number; signal: AbortSignal | undefined },
 ): StitchAuthError {
-  if (options.signal?.aborted) return abortError(options.signal, 'The Stitch API call')
-  if (isTimeoutError(error)) {
+  if (failure.kind === 'aborted' && options.signal) {
+    return abortError(options.signal, 'The Stitch API call')
+  }
+  if (failure.kind === 'network') {
     return new StitchAuthError(
-      `The Stitch API at ${options.url} did not answer within ${options.timeoutMs} ms.`,
-      {
-        code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE,
-        retryable: true,
-      },
+      `Could not reach the Stitch API at ${options.url} (${failure.detail}).`,
+      { code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE, retryable: true, cause: failure.cause },
     )
   }
-  const { cause, detail } = networkFailure(error)
-  return new StitchAuthError(`Could not reach the Stitch API at ${options.url} (${detail}).`, {
-    code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE,
-    retryable: true,
-    cause,
-  })
+  return new StitchAuthError(
+    `The Stitch API at ${options.url} did not answer within ${options.timeoutMs} ms.`,
+    { code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE, retryable: true },
+  )
 }
 
 function toErrorDetail(

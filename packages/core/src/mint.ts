@@ -1,5 +1,3 @@
-import ky from 'ky'
-import { untilAborted } from './abort.js'
 import type { ClientAuthentication } from './client-auth.js'
 import {
   abortError,
@@ -8,7 +6,7 @@ import {
   StitchEndpointUnavailableError,
 } from './errors.js'
 import type { EventHub } from './events.js'
-import { networkFailure } from './network.js'
+import { exchange, type NoAnswer } from './network.js'
 import type { ResolvedStitchAuthOptions } from './options.js'
 import type { NormalizedScopes } from './scopes.js'
 import type { CachedToken } from './token.js'
@@ -156,48 +154,39 @@ async function requestOnce(context: MintContext, remainingMs: number): Promise<C
     audience: options.audience,
     credentials,
   })
-  // One signal bounds the whole attempt, body included, so a stalled body cannot hang us.
-  const attemptSignal = AbortSignal.any([context.signal, AbortSignal.timeout(timeoutMs)])
   const sentAt = options.now()
-  try {
-    // Raced against the signal too: an injected fetch that ignores aborts must not hang us.
-    return await untilAborted(
-      (async () => {
-        const response = await ky(request.url, {
-          method: request.method,
-          headers: request.headers,
-          body: request.body,
-          fetch: options.fetch,
-          retry: 0,
-          timeout: false,
-          throwHttpErrors: false,
-          signal: attemptSignal,
-        })
-        return parseTokenResponse(response, {
-          requested: context.scopes,
-          sentAt,
-          sensitive:
-            options.credentials.kind === 'clientSecret'
-              ? [options.credentials.secret.reveal()]
-              : [],
-        })
-      })(),
-      attemptSignal,
-    )
-  } catch (error) {
-    if (error instanceof StitchAuthError || context.signal.aborted) throw error
-    if (attemptSignal.aborted) {
-      throw new StitchEndpointUnavailableError(
-        `The Stitch token endpoint did not answer within ${timeoutMs} ms.`,
-        { attempts: 1 },
-      )
-    }
-    const { cause, detail } = networkFailure(error)
-    throw new StitchEndpointUnavailableError(
-      `Could not reach the Stitch token endpoint at ${options.tokenUrl} (${detail}).`,
-      { attempts: 1, cause },
+  // The timeout bounds the whole attempt, body included: a stalled body is a timeout too.
+  const response = await exchange(
+    request.url,
+    { method: request.method, headers: request.headers, body: request.body },
+    {
+      fetch: options.fetch,
+      timeoutMs,
+      signal: context.signal,
+      noAnswer: (failure) => unanswered(failure, context, timeoutMs),
+    },
+  )
+  return parseTokenResponse(response, {
+    requested: context.scopes,
+    sentAt,
+    sensitive:
+      options.credentials.kind === 'clientSecret' ? [options.credentials.secret.reveal()] : [],
+  })
+}
+
+/** An attempt that got no whole answer: retryable, unless the client closed. */
+function unanswered(failure: NoAnswer, context: MintContext, timeoutMs: number): StitchAuthError {
+  if (failure.kind === 'aborted') return closedError(context.signal)
+  if (failure.kind === 'timeout') {
+    return new StitchEndpointUnavailableError(
+      `The Stitch token endpoint did not answer within ${timeoutMs} ms.`,
+      { attempts: 1 },
     )
   }
+  return new StitchEndpointUnavailableError(
+    `Could not reach the Stitch token endpoint at ${context.options.tokenUrl} (${failure.detail}).`,
+    { attempts: 1, cause: failure.cause },
+  )
 }
 
 export function clientClosedError(): StitchAuthError {

@@ -142,6 +142,14 @@ export interface StitchProxyOptions<TOperations extends StitchOperations> {
    * @default 16384
    */
   maxBodyBytes?: number
+  /**
+   * How long one operation's Stitch API call may take, answer and body included; past it the
+   * proxy answers 503 `upstream_unavailable`. Getting a token is bounded by the client's own
+   * `attemptTimeoutMs` and `deadlineMs`.
+   * @default 30000
+   * @example 10_000
+   */
+  timeoutMs?: number
   /** Called with every failure the proxy hides from the browser (upstream errors). Log here. */
   onError?: (error: unknown, operation: string) => void
 }
@@ -174,6 +182,7 @@ export function createStitchProxyHandler<TOperations extends StitchOperations, T
     throw new StitchConfigError(problems, 'Invalid stitch-auth proxy options')
   const csrfHeader = (options.csrfHeader ?? PROXY_CSRF_HEADER).toLowerCase()
   const maxBodyBytes = options.maxBodyBytes ?? 16_384
+  const { timeoutMs } = options
 
   return async (request, handleOptions = {}) => {
     const name = handleOptions.operation ?? lastPathSegment(request.url)
@@ -245,6 +254,7 @@ export function createStitchProxyHandler<TOperations extends StitchOperations, T
       const data = await options.client.graphql(operation.document, variables, {
         scopes: operation.scopes,
         signal: request.signal,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
       })
       const output = await operation.toOutput(data, parsed.data)
       return Response.json({ data: output }, { headers: { 'cache-control': 'no-store' } })
@@ -284,6 +294,12 @@ function proxyOptionProblems(options: StitchProxyOptions<StitchOperations>): str
     !(Number.isInteger(options.maxBodyBytes) && options.maxBodyBytes > 0)
   ) {
     problems.push('"maxBodyBytes" must be a positive whole number of bytes')
+  }
+  if (
+    options.timeoutMs !== undefined &&
+    !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)
+  ) {
+    problems.push('"timeoutMs" must be a positive number of milliseconds')
   }
   if (options.csrfHeader !== undefined && !/^[A-Za-z0-9-]+$/.test(options.csrfHeader)) {
     problems.push('"csrfHeader" must be a header name')

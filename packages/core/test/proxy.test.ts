@@ -133,9 +133,10 @@ describe('proxy engine (Web Request → Response)', () => {
         client: ctx.client(),
         operations: undefined as never,
         maxBodyBytes: -1,
+        timeoutMs: 0,
       }),
     ).toThrow(
-      /"operations" must be the object returned by defineOperations\(\)[\s\S]*"maxBodyBytes"/,
+      /"operations" must be the object returned by defineOperations\(\)[\s\S]*"maxBodyBytes"[\s\S]*"timeoutMs" must be a positive number of milliseconds/,
     )
   })
 

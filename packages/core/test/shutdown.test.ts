@@ -8,7 +8,7 @@ const ctx = useSimulator()
 const dist = new URL('../dist/index.js', import.meta.url).href
 
 /** Runs a script in a fresh Node process that uses the built package; resolves when it exits. */
-async function runScript(body: string) {
+async function runScript(body: string, extraOptions = '') {
   const script = `
     import { createStitchAuth } from ${JSON.stringify(dist)}
     const stitch = createStitchAuth({
@@ -17,6 +17,7 @@ async function runScript(body: string) {
       scopes: ['client_paymentrequest'],
       tokenUrl: ${JSON.stringify(ctx.sim.tokenUrl)},
       apiUrl: ${JSON.stringify(ctx.sim.graphqlUrl)},
+      ${extraOptions}
     })
     ${body}
   `
@@ -48,6 +49,22 @@ describe('clean shutdown', () => {
     `)
     expect(stdout.trim()).toBe('STITCH_AUTH_CLIENT_CLOSED')
     expect(ms).toBeLessThan(5_000)
+  })
+
+  it('a process exits on its own after calls timed out on bodies that stalled', async () => {
+    ctx.sim.fault({ endpoint: 'token', stallAfterHeaders: true, bodyPrefix: '{', times: 1 })
+    ctx.sim.fault({ endpoint: 'graphql', stallAfterHeaders: true, bodyPrefix: '{' })
+    const { stdout, ms } = await runScript(
+      `
+      const call = stitch.graphql('query { __typename }', undefined, { timeoutMs: 300 })
+      console.log(await call.catch((error) => error.code))
+    `,
+      'attemptTimeoutMs: 300,',
+    )
+    // The token came on the second attempt; the stalled API call timed out; nothing lingers.
+    expect(stdout.trim()).toBe('STITCH_AUTH_API_UNAVAILABLE')
+    expect(ms).toBeLessThan(5_000)
+    expect(ctx.sim.stats.tokenRequests.byOutcome).toMatchObject({ fault: 1, issued: 1 })
   })
 
   it('a background refresh in backoff does not keep the process alive', async () => {

@@ -29,6 +29,8 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'hang',
   'reset',
   'malformed',
+  'stallAfterHeaders',
+  'bodyPrefix',
 ])
 
 interface ActiveFault {
@@ -131,14 +133,20 @@ export function validateFaultSpec(spec: FaultSpec): void {
   if (spec.contentType !== undefined) {
     if (typeof spec.contentType !== 'string' || /[\r\n]/.test(spec.contentType)) {
       problems.push('"contentType" must be a single-line string')
-    } else if (spec.body === undefined && spec.malformed === undefined) {
-      problems.push('"contentType" only applies together with "body" or "malformed"')
+    } else if (
+      spec.body === undefined &&
+      spec.malformed === undefined &&
+      spec.stallAfterHeaders !== true
+    ) {
+      problems.push(
+        '"contentType" only applies together with "body", "malformed" or "stallAfterHeaders"',
+      )
     }
   }
   if (spec.delayMs !== undefined && !(Number.isFinite(spec.delayMs) && spec.delayMs >= 0)) {
     problems.push(`"delayMs" must be a number >= 0 (got ${String(spec.delayMs)})`)
   }
-  for (const flag of ['hang', 'reset'] as const) {
+  for (const flag of ['hang', 'reset', 'stallAfterHeaders'] as const) {
     if (spec[flag] !== undefined && typeof spec[flag] !== 'boolean') {
       problems.push(`"${flag}" must be a boolean`)
     }
@@ -157,34 +165,66 @@ export function validateFaultSpec(spec: FaultSpec): void {
     if (spec.body !== undefined) problems.push('give either "body" or "malformed", not both')
   }
 
+  if (spec.bodyPrefix !== undefined) {
+    if (typeof spec.bodyPrefix !== 'string') problems.push('"bodyPrefix" must be a string')
+    if (spec.stallAfterHeaders !== true) {
+      problems.push('"bodyPrefix" only applies together with "stallAfterHeaders: true"')
+    }
+  }
+
+  const stalls = spec.stallAfterHeaders === true
   const shapesResponse =
     spec.status !== undefined ||
     spec.retryAfter !== undefined ||
     spec.body !== undefined ||
     spec.malformed !== undefined
-  if (spec.hang === true && (shapesResponse || spec.reset === true || spec.delayMs !== undefined)) {
+  if (
+    spec.hang === true &&
+    (shapesResponse || spec.reset === true || stalls || spec.delayMs !== undefined)
+  ) {
     problems.push('"hang" never answers, so it cannot be combined with other effects')
   }
-  if (spec.reset === true && shapesResponse) {
+  if (spec.reset === true && (shapesResponse || stalls)) {
     problems.push(
-      '"reset" sends no response, so it cannot be combined with status, retryAfter, body or malformed',
+      '"reset" sends no response, so it cannot be combined with status, retryAfter, body, malformed or stallAfterHeaders',
     )
   }
-  if (!shapesResponse && spec.hang !== true && spec.reset !== true && spec.delayMs === undefined) {
+  if (stalls && (spec.body !== undefined || spec.malformed !== undefined)) {
     problems.push(
-      'a fault needs an effect: status, retryAfter, body, malformed, delayMs, hang or reset',
+      '"stallAfterHeaders" never sends a whole body, so it cannot be combined with body or malformed (give its first bytes as bodyPrefix)',
+    )
+  }
+  if (stalls && spec.status !== undefined && !statusHasBody(spec.status)) {
+    problems.push(
+      `"stallAfterHeaders" needs a status that has a body (got ${spec.status}, which has none)`,
+    )
+  }
+  if (
+    !shapesResponse &&
+    !stalls &&
+    spec.hang !== true &&
+    spec.reset !== true &&
+    spec.delayMs === undefined
+  ) {
+    problems.push(
+      'a fault needs an effect: status, retryAfter, body, malformed, delayMs, hang, reset or stallAfterHeaders',
     )
   }
   if (
     spec.status !== undefined &&
     spec.status < 400 &&
     spec.body === undefined &&
-    spec.malformed === undefined
+    spec.malformed === undefined &&
+    !stalls
   ) {
     problems.push(`status ${spec.status} is not an error: give it a "body" or "malformed"`)
   }
   if (problems.length > 0) throw new TypeError(`Invalid fault:\n- ${problems.join('\n- ')}`)
 }
+
+/** Statuses whose answers carry a body, so a stalled one leaves the client reading. */
+const statusHasBody = (status: number): boolean =>
+  status >= 200 && status !== 204 && status !== 205 && status !== 304
 
 export interface FaultContext {
   endpoint: FaultSpec['endpoint']
@@ -202,6 +242,8 @@ export interface FaultContext {
 export type FaultOutcome =
   | { kind: 'continue' }
   | { kind: 'reply'; reply: Reply }
+  /** Write the reply's status, headers and body, then leave the response open for good. */
+  | { kind: 'stall'; reply: Reply }
   | { kind: 'no-reply' }
 
 export async function runFault(
@@ -221,6 +263,7 @@ export async function runFault(
     ctx.reset()
     return { kind: 'no-reply' }
   }
+  if (spec.stallAfterHeaders === true) return { kind: 'stall', reply: stalledReply(spec, ctx) }
   const shapesResponse =
     spec.status !== undefined ||
     spec.retryAfter !== undefined ||
@@ -235,14 +278,26 @@ export function formatRetryAfter(value: number | string | Date): string {
   return String(value)
 }
 
-function faultReply(spec: Readonly<FaultSpec>, ctx: FaultContext): Reply {
-  const status = spec.status ?? (spec.malformed !== undefined ? 200 : 503)
+function faultHeaders(spec: Readonly<FaultSpec>, ctx: FaultContext): Record<string, string> {
   const headers: Record<string, string> = {}
   if (ctx.endpoint === 'token') {
     headers['Cache-Control'] = 'no-store'
     headers.Pragma = 'no-cache'
   }
   if (spec.retryAfter !== undefined) headers['Retry-After'] = formatRetryAfter(spec.retryAfter)
+  return headers
+}
+
+/** The head of an answer whose body never ends, and the bytes of it that are sent. */
+function stalledReply(spec: Readonly<FaultSpec>, ctx: FaultContext): Reply {
+  const headers = faultHeaders(spec, ctx)
+  headers['Content-Type'] = spec.contentType ?? 'application/json'
+  return { status: spec.status ?? 200, headers, body: spec.bodyPrefix ?? '' }
+}
+
+function faultReply(spec: Readonly<FaultSpec>, ctx: FaultContext): Reply {
+  const status = spec.status ?? (spec.malformed !== undefined ? 200 : 503)
+  const headers = faultHeaders(spec, ctx)
 
   if (spec.body !== undefined) {
     headers['Content-Type'] = spec.contentType ?? 'text/plain; charset=utf-8'

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { type RegisteredClient, registerClient } from './clients.js'
-import { FaultRegistry, runFault } from './faults.js'
+import { type FaultOutcome, FaultRegistry, runFault } from './faults.js'
 import { processGraphQLRequest } from './graphql-endpoint.js'
 import {
   BodyTooLargeError,
@@ -372,10 +372,10 @@ class Simulator implements StitchSimulator {
             authMethod: peek.authMethod,
             jti: peek.jti,
             outcome: 'fault',
-            status: outcome.kind === 'reply' ? outcome.reply.status : 0,
+            status: outcome.kind === 'no-reply' ? 0 : outcome.reply.status,
           }),
         )
-        if (outcome.kind === 'reply') this.#reply(res, outcome.reply)
+        this.#answerFault(res, outcome)
         return
       }
     }
@@ -406,7 +406,7 @@ class Simulator implements StitchSimulator {
       const outcome = await runFault(fault, this.#faultContext(req, res, 'graphql', []))
       if (outcome.kind !== 'continue') {
         this.#state.countApiCall('faulted')
-        if (outcome.kind === 'reply') this.#reply(res, outcome.reply)
+        this.#answerFault(res, outcome)
         return
       }
     }
@@ -515,6 +515,27 @@ class Simulator implements StitchSimulator {
 
   #reply(res: ServerResponse, reply: Reply): void {
     send(res, this.#state.now(), reply)
+  }
+
+  #answerFault(res: ServerResponse, outcome: Exclude<FaultOutcome, { kind: 'continue' }>): void {
+    if (outcome.kind === 'reply') this.#reply(res, outcome.reply)
+    else if (outcome.kind === 'stall') this.#stall(res, outcome.reply)
+  }
+
+  /**
+   * Sends the head of `reply` and its body as the first bytes of a body that never ends: no
+   * Content-Length, so the answer is chunked and never gets its last chunk. close() destroys
+   * the socket.
+   */
+  #stall(res: ServerResponse, reply: Reply): void {
+    if (res.headersSent || res.destroyed) return
+    res.sendDate = false
+    res.writeHead(reply.status, {
+      Date: new Date(this.#state.now()).toUTCString(),
+      ...reply.headers,
+    })
+    res.flushHeaders()
+    if (reply.body !== '') res.write(reply.body)
   }
 }
 

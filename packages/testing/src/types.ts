@@ -138,14 +138,24 @@ export interface FaultSpec {
   retryAfter?: number | string | Date
   /** Response body to send instead of the default one. */
   body?: string
-  /** `Content-Type` of `body` (default `text/plain; charset=utf-8`). */
+  /** `Content-Type` of `body` (default `text/plain; charset=utf-8`) or of a stalled body. */
   contentType?: string
-  /** Wait this long, then answer normally, or with `status`/`body`/`malformed` if given, or reset. */
+  /** Wait this long, then answer normally, or with `status`/`body`/`malformed` if given, or reset, or stall. */
   delayMs?: number
   /** Never answer; the client has to give up. `close()` destroys the socket. */
   hang?: boolean
   /** Destroy the connection (TCP reset) without any response. */
   reset?: boolean
+  /**
+   * Send the status line and headers (`status`, default 200; `contentType`, default
+   * `application/json`; `retryAfter`), then `bodyPrefix` if given, and never the rest of the
+   * body: the client has the response but its body read never ends. `close()` destroys the
+   * socket.
+   * @example sim.fault({ endpoint: 'token', stallAfterHeaders: true, bodyPrefix: '{"access_', times: 1 })
+   */
+  stallAfterHeaders?: boolean
+  /** With `stallAfterHeaders`: the first bytes of the body, sent before it stalls. */
+  bodyPrefix?: string
   /**
    * Answer with a defective body. `truncated-json`, `not-json`, `html` and `empty` work for both
    * endpoints; the others describe a token response and apply to `token` only.
@@ -198,7 +208,7 @@ export interface TokenRequestLogEntry {
   /** The `jti` of the client assertion, when one could be decoded. */
   jti?: string
   outcome: TokenRequestOutcome
-  /** The HTTP status answered (0 when a fault reset or hung the connection). */
+  /** The HTTP status answered (0 when a fault reset or hung the connection; a stalled answer's status). */
   status: number
 }
 

@@ -146,6 +146,52 @@ describe('faults', () => {
     expect(await pending).toBeInstanceOf(Error)
   })
 
+  it('stallAfterHeaders sends the head and the first bytes, then never the rest', async () => {
+    const sim = await startSim()
+    sim.fault({ endpoint: 'token', stallAfterHeaders: true, bodyPrefix: '{"access_', times: 1 })
+    const response = await fetch(sim.tokenUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: tokenForm(sim).toString(),
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect(response.headers.get('cache-control')).toBe('no-store')
+    expect(sim.tokenRequests[0]).toMatchObject({ outcome: 'fault', status: 200 })
+
+    const reader = response.body?.getReader()
+    if (!reader) throw new Error('expected a body')
+    const first = await reader.read()
+    expect(new TextDecoder().decode(first.value)).toBe('{"access_')
+    const rest = reader.read()
+    const waited = await Promise.race([rest.then(() => 'read'), sleep(200).then(() => 'stalled')])
+    expect(waited).toBe('stalled')
+
+    // times: 1, so the next request is answered in full.
+    expect((await tokenOnce(sim)).status).toBe(200)
+
+    const started = performance.now()
+    await sim.close()
+    expect(performance.now() - started).toBeLessThan(1000)
+    // close() destroyed the socket: the read that waited for the rest fails.
+    await expect(rest).rejects.toThrow(/terminated|other side closed|socket/i)
+  })
+
+  it('stallAfterHeaders without a prefix: a body read never completes', async () => {
+    await using sim = await startSim()
+    sim.fault({ endpoint: 'token', stallAfterHeaders: true, status: 503, retryAfter: 1 })
+    const response = await fetch(sim.tokenUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: tokenForm(sim).toString(),
+      signal: AbortSignal.timeout(200),
+    })
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('1')
+    // The request's own signal ends the read it could not finish.
+    await expect(response.text()).rejects.toThrow(/aborted|timeout/i)
+  })
+
   it('reset destroys the connection without a response', async () => {
     await using sim = await startSim()
     sim.fault({ endpoint: 'token', reset: true, times: 1 })
@@ -245,6 +291,24 @@ describe('faults', () => {
       expect(sim.stats.apiCalls).toMatchObject({ total: 4, faulted: 3 })
     })
 
+    it('stallAfterHeaders on the API: headers, then a body that never ends', async () => {
+      await using sim = await startSim()
+      const token = await getAccessToken(sim)
+      sim.fault({ endpoint: 'graphql', stallAfterHeaders: true, bodyPrefix: '{"data":' })
+      const response = await fetch(sim.graphqlUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('content-type')).toBe('application/json')
+      const body = response.text()
+      const waited = await Promise.race([body.then(() => 'read'), sleep(200).then(() => 'stalled')])
+      expect(waited).toBe('stalled')
+      expect(sim.stats.apiCalls).toMatchObject({ total: 1, faulted: 1 })
+      body.catch(() => {}) // ends with an error when the simulator closes
+    })
+
     it('hang on the API', async () => {
       const sim = await startSim()
       const token = await getAccessToken(sim)
@@ -273,6 +337,31 @@ describe('faults', () => {
       [{ endpoint: 'token', malformed: 'weird' }, /"malformed" must be one of/],
       [{ endpoint: 'token', status: 200 }, /status 200 is not an error/],
       [{ endpoint: 'token', status: 503, retryAfter: -1 }, /"retryAfter"/],
+      [{ endpoint: 'token', stallAfterHeaders: 'yes' }, /"stallAfterHeaders" must be a boolean/],
+      [{ endpoint: 'token', bodyPrefix: '{' }, /"bodyPrefix" only applies together with/],
+      [
+        { endpoint: 'token', stallAfterHeaders: false, bodyPrefix: '{' },
+        /"bodyPrefix" only applies together with/,
+      ],
+      [
+        { endpoint: 'token', stallAfterHeaders: true, bodyPrefix: 1 },
+        /"bodyPrefix" must be a string/,
+      ],
+      [{ endpoint: 'token', stallAfterHeaders: true, hang: true }, /"hang" never answers/],
+      [{ endpoint: 'token', stallAfterHeaders: true, reset: true }, /"reset" sends no response/],
+      [
+        { endpoint: 'token', stallAfterHeaders: true, body: '{}' },
+        /"stallAfterHeaders" never sends a whole body/,
+      ],
+      [
+        { endpoint: 'graphql', stallAfterHeaders: true, malformed: 'html' },
+        /"stallAfterHeaders" never sends a whole body/,
+      ],
+      [
+        { endpoint: 'token', stallAfterHeaders: true, status: 204 },
+        /"stallAfterHeaders" needs a status that has a body/,
+      ],
+      [{ endpoint: 'token', delayMs: 10, contentType: 'text/html' }, /"contentType" only applies/],
     ])('%j is refused', async (spec, message) => {
       await using sim = await startSim()
       // Deliberately invalid specs, as a JavaScript caller could pass them.
