@@ -59,8 +59,10 @@ function candidates(file: string): Found[] {
     const text = match[0].startsWith('"') ? unescapeJson(raw) : raw
     // Interpolated templates and help-text placeholders are not whole documents.
     const before = source.slice(Math.max(0, match.index - 40), match.index)
+    // A document has a selection set; a bare keyword (`query` in a sentence) is prose.
     const isDocument =
-      OPERATION_START.test(text) || (SHORTHAND.test(text) && SENDS_GRAPHQL.test(before))
+      text.includes('{') &&
+      (OPERATION_START.test(text) || (SHORTHAND.test(text) && SENDS_GRAPHQL.test(before)))
     if (!isDocument || text.includes('${') || text.includes('…')) continue
     found.push({ file, line: lineOf(match.index), text })
   }

@@ -161,7 +161,7 @@ function printUrls(
   row('Open the shop', `${shopUrl}/`, '← the checkout page and the live token panel')
   row('Express API', `${shopUrl}/api/whoami`, 'stitchAuth() → req.stitchToken')
   row('', `${shopUrl}/stitch/createPaymentRequest`, 'stitchProxy(), POST from the page')
-  row('NestJS API', `${nestUrl}/api/whoami`, '@UseStitchToken() + @StitchToken()')
+  row('NestJS API', `${nestUrl}/api/whoami`, '@UseStitchToken() + @CurrentStitchToken()')
   row('', `${nestUrl}/api/payments/:id`, 'PaymentsService → StitchAuthService.graphql()')
   if (sim) {
     row(

@@ -15,10 +15,11 @@ import {
 import { NestFactory } from '@nestjs/core'
 import { PAYMENT_REQUEST_STATUS_DOCUMENT, type StitchAuthOptions } from '@stitch-auth/core'
 import {
+  CurrentStitchToken,
   StitchAuthExceptionFilter,
   StitchAuthModule,
   StitchAuthService,
-  StitchToken,
+  type StitchToken,
   UseStitchToken,
 } from '@stitch-auth/nestjs'
 import type { WhoamiAnswer } from './api-types.js'
@@ -54,7 +55,7 @@ export class BackOfficeController {
   /** The token this app holds: the same one as the shop's, from the shared cache. */
   @Get('whoami')
   @UseStitchToken()
-  whoami(@StitchToken() token: StitchToken): WhoamiAnswer {
+  whoami(@CurrentStitchToken() token: StitchToken): WhoamiAnswer {
     return describeToken('nestjs', token)
   }
 

@@ -17,6 +17,7 @@ export {
   type StitchOperations,
   StitchResponseError,
   type StitchScope,
+  StitchToken,
   StitchTokenRequestError,
 } from '@stitch-auth/core'
 export {
@@ -28,6 +29,11 @@ export {
   type StitchErrorResponseBody,
   stitchErrorResponseBody,
 } from './stitch-auth.filter.js'
+export type {
+  NestHttpRequest,
+  NestHttpResponse,
+  StitchHttpRequest,
+} from './stitch-auth.http.js'
 export { StitchAuthModule } from './stitch-auth.module.js'
 export {
   STITCH_AUTH_MODULE_OPTIONS,
@@ -44,4 +50,8 @@ export {
   type StitchProxyControllerInstance,
 } from './stitch-auth.proxy.js'
 export { StitchAuthService } from './stitch-auth.service.js'
-export { StitchToken, StitchTokenInterceptor, UseStitchToken } from './stitch-auth.token.js'
+export {
+  CurrentStitchToken,
+  StitchTokenInterceptor,
+  UseStitchToken,
+} from './stitch-auth.token.js'

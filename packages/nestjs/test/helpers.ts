@@ -1,5 +1,7 @@
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common'
-import { NestFactory } from '@nestjs/core'
+import { type AbstractHttpAdapter, NestFactory } from '@nestjs/core'
+import { ExpressAdapter } from '@nestjs/platform-express'
+import { FastifyAdapter } from '@nestjs/platform-fastify'
 import type { StitchScope } from '@stitch-auth/core'
 import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
 
@@ -25,22 +27,43 @@ export function simulatorOptions(sim: StitchSimulator) {
   }
 }
 
+export type PlatformName = 'express' | 'fastify'
+
+/** Nest's two HTTP platforms; every e2e spec runs on each: `describe.each(PLATFORMS)`. */
+export const PLATFORMS: readonly (readonly [PlatformName])[] = [['express'], ['fastify']]
+
+// A new adapter per app: an adapter holds its server.
+const adapters: Record<PlatformName, () => AbstractHttpAdapter> = {
+  express: () => new ExpressAdapter(),
+  fastify: () => new FastifyAdapter(),
+}
+
+/** A Nest application on `platform`, not yet listening; bootstrap errors reject. */
+export function createApp(
+  platform: PlatformName,
+  module: unknown,
+  options: NestApplicationOptions = {},
+): Promise<INestApplication> {
+  return NestFactory.create(module as never, adapters[platform](), {
+    logger: false,
+    abortOnError: false,
+    ...options,
+  })
+}
+
 export interface RunningApp {
   app: INestApplication
   url: string
   close(): Promise<void>
 }
 
-/** Boots a real Nest application on 127.0.0.1 with a free port. */
+/** Boots a real Nest application on `platform`, on 127.0.0.1 with a free port. */
 export async function listen(
+  platform: PlatformName,
   module: unknown,
   options: NestApplicationOptions = {},
 ): Promise<RunningApp> {
-  const app = await NestFactory.create(module as never, {
-    logger: false,
-    abortOnError: false,
-    ...options,
-  })
+  const app = await createApp(platform, module, options)
   await app.listen(0, '127.0.0.1')
   const url = await app.getUrl()
   return { app, url, close: () => app.close() }

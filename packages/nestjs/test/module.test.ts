@@ -1,6 +1,5 @@
 import { Controller, Get, Injectable, Module } from '@nestjs/common'
 import { ConfigModule, ConfigService } from '@nestjs/config'
-import { NestFactory } from '@nestjs/core'
 import { Test } from '@nestjs/testing'
 import type { StitchSimulator } from '@stitch-auth/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -14,7 +13,10 @@ import {
 import {
   CLIENT_ID,
   CLIENT_SECRET,
+  createApp,
   listen,
+  PLATFORMS,
+  type PlatformName,
   type RunningApp,
   request,
   simulatorOptions,
@@ -74,38 +76,183 @@ afterEach(async () => {
   await sim.close()
 })
 
-describe('StitchAuthModule.forRoot', () => {
-  it('injects StitchAuthService into a user service that a controller calls', async () => {
-    running = await listen(appWith(StitchAuthModule.forRoot(simulatorOptions(sim))))
+describe.each(PLATFORMS)('on %s', (platform: PlatformName) => {
+  describe('StitchAuthModule.forRoot', () => {
+    it('injects StitchAuthService into a user service that a controller calls', async () => {
+      running = await listen(platform, appWith(StitchAuthModule.forRoot(simulatorOptions(sim))))
 
-    const token = await request(`${running.url}/payments/token`)
-    expect(token).toMatchObject({ status: 200, json: { scopes: ['client_paymentrequest'] } })
-    const api = await request(`${running.url}/payments/api`)
-    expect(api).toMatchObject({ status: 200, json: { typename: 'Query' } })
-    expect(sim.stats.tokenRequests.total).toBe(1)
-    expect(sim.stats.apiCalls.total).toBe(1)
-    // The service's call went out with the module's token and its default scopes.
-    expect(sim.apiRequests).toEqual([
-      expect.objectContaining({
-        clientId: CLIENT_ID,
-        operationName: 'Ping',
-        scopes: ['client_paymentrequest'],
-        outcome: 'ok',
-      }),
-    ])
+      const token = await request(`${running.url}/payments/token`)
+      expect(token).toMatchObject({ status: 200, json: { scopes: ['client_paymentrequest'] } })
+      const api = await request(`${running.url}/payments/api`)
+      expect(api).toMatchObject({ status: 200, json: { typename: 'Query' } })
+      expect(sim.stats.tokenRequests.total).toBe(1)
+      expect(sim.stats.apiCalls.total).toBe(1)
+      // The service's call went out with the module's token and its default scopes.
+      expect(sim.apiRequests).toEqual([
+        expect.objectContaining({
+          clientId: CLIENT_ID,
+          operationName: 'Ping',
+          scopes: ['client_paymentrequest'],
+          outcome: 'ok',
+        }),
+      ])
+    })
+
+    it('answers 100 concurrent requests on a cold cache with exactly one token request', async () => {
+      running = await listen(platform, appWith(StitchAuthModule.forRoot(simulatorOptions(sim))))
+      const url = `${running.url}/payments/token`
+
+      const responses = await Promise.all(Array.from({ length: 100 }, () => request(url)))
+
+      expect(responses.map((response) => response.status)).toEqual(Array(100).fill(200))
+      expect(sim.stats.tokenRequests.total).toBe(1)
+      expect(sim.stats.tokenRequests.byOutcome.issued).toBe(1)
+    })
   })
 
-  it('answers 100 concurrent requests on a cold cache with exactly one token request', async () => {
-    running = await listen(appWith(StitchAuthModule.forRoot(simulatorOptions(sim))))
-    const url = `${running.url}/payments/token`
+  describe('StitchAuthModule.forRootAsync', () => {
+    it('takes its options from @nestjs/config through ConfigService', async () => {
+      const options = simulatorOptions(sim)
+      running = await listen(
+        platform,
+        appWith(
+          StitchAuthModule.forRootAsync({
+            imports: [
+              ConfigModule.forRoot({
+                ignoreEnvFile: true,
+                load: [() => ({ stitch: { ...options, scopes: ['client_refund'] } })],
+              }),
+            ],
+            inject: [ConfigService],
+            useFactory: (config: ConfigService) =>
+              config.getOrThrow<StitchAuthModuleOptions>('stitch'),
+          }),
+        ),
+      )
 
-    const responses = await Promise.all(Array.from({ length: 100 }, () => request(url)))
+      const token = await request(`${running.url}/payments/token`)
+      expect(token).toMatchObject({ status: 200, json: { scopes: ['client_refund'] } })
+      expect(sim.stats.tokenRequests.total).toBe(1)
+    })
 
-    expect(responses.map((response) => response.status)).toEqual(Array(100).fill(200))
-    expect(sim.stats.tokenRequests.total).toBe(1)
-    expect(sim.stats.tokenRequests.byOutcome.issued).toBe(1)
+    it('answers 100 concurrent requests on a cold cache with exactly one token request', async () => {
+      const options = simulatorOptions(sim)
+      running = await listen(
+        platform,
+        appWith(
+          StitchAuthModule.forRootAsync({
+            imports: [
+              ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ stitch: options })] }),
+            ],
+            inject: [ConfigService],
+            useFactory: async (config: ConfigService) =>
+              config.getOrThrow<StitchAuthModuleOptions>('stitch'),
+          }),
+        ),
+      )
+      const url = `${running.url}/payments/api`
+
+      const responses = await Promise.all(Array.from({ length: 100 }, () => request(url)))
+
+      expect(responses.every((response) => response.status === 200)).toBe(true)
+      expect(responses.map((response) => response.json)).toEqual(
+        Array(100).fill({ typename: 'Query' }),
+      )
+      expect(sim.stats.tokenRequests.total).toBe(1)
+      expect(sim.stats.apiCalls.total).toBe(100)
+      expect(sim.apiRequests.map((entry) => [entry.scopes, entry.outcome])).toEqual(
+        Array(100).fill([['client_paymentrequest'], 'ok']),
+      )
+    })
   })
 
+  describe('isGlobal', () => {
+    @Injectable()
+    class FeatureService {
+      constructor(readonly stitch: StitchAuthService) {}
+    }
+
+    @Controller('feature')
+    class FeatureController {
+      constructor(private readonly feature: FeatureService) {}
+
+      @Get()
+      async scopes() {
+        return { scopes: (await this.feature.stitch.getToken()).scopes }
+      }
+    }
+
+    // The feature module does not import StitchAuthModule.
+    @Module({ controllers: [FeatureController], providers: [FeatureService] })
+    class FeatureModule {}
+
+    function rootWith(isGlobal: boolean) {
+      @Module({
+        imports: [StitchAuthModule.forRoot({ ...simulatorOptions(sim), isGlobal }), FeatureModule],
+      })
+      class RootModule {}
+      return RootModule
+    }
+
+    it('lets a feature module inject StitchAuthService without importing the module', async () => {
+      running = await listen(platform, rootWith(true))
+
+      const response = await request(`${running.url}/feature`)
+
+      expect(response).toMatchObject({ status: 200, json: { scopes: ['client_paymentrequest'] } })
+    })
+
+    it('is off by default: the feature module then cannot resolve the service', async () => {
+      await expect(createApp(platform, rootWith(false))).rejects.toThrow(/StitchAuthService/)
+    })
+  })
+
+  describe('bad configuration fails bootstrap with core’s message', () => {
+    it('NestFactory.create rejects with every problem core found', async () => {
+      const options = {
+        ...simulatorOptions(sim),
+        scopes: ['client_refnd'],
+        refreshJitter: 3,
+      } as unknown as StitchAuthModuleOptions
+
+      const failure = createApp(platform, appWith(StitchAuthModule.forRoot(options)))
+
+      await expect(failure).rejects.toBeInstanceOf(StitchConfigError)
+      await expect(failure).rejects.toMatchObject({
+        code: 'STITCH_AUTH_CONFIG_INVALID',
+        message: expect.stringContaining(
+          'unknown scope "client_refnd". Did you mean "client_refund"?',
+        ),
+      })
+      await expect(failure).rejects.toThrow(/"refreshJitter"/)
+      await expect(failure).rejects.not.toThrow(CLIENT_SECRET)
+    })
+
+    it('rejects the proxy controller when the module has no proxy options', async () => {
+      @Module({
+        imports: [StitchAuthModule.forRoot(simulatorOptions(sim))],
+        controllers: [StitchProxyController],
+      })
+      class ProxyWithoutOperations {}
+
+      await expect(createApp(platform, ProxyWithoutOperations)).rejects.toThrow(
+        /no "proxy" option: add proxy: \{ operations \}/,
+      )
+    })
+
+    it('rejects proxy options without operations', async () => {
+      const options = {
+        ...simulatorOptions(sim),
+        proxy: {},
+      } as unknown as StitchAuthModuleOptions
+      await expect(createApp(platform, appWith(StitchAuthModule.forRoot(options)))).rejects.toThrow(
+        /"proxy.operations" must be an object/,
+      )
+    })
+  })
+})
+
+describe('without an HTTP platform', () => {
   it('gives each module instance its own core client', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [appWith(StitchAuthModule.forRoot(simulatorOptions(sim)))],
@@ -114,128 +261,6 @@ describe('StitchAuthModule.forRoot', () => {
     expect(stitch.client.clientId).toBe('nest-client')
     expect(JSON.stringify(stitch.client)).not.toContain(CLIENT_SECRET)
     await moduleRef.close()
-  })
-})
-
-describe('StitchAuthModule.forRootAsync', () => {
-  it('takes its options from @nestjs/config through ConfigService', async () => {
-    const options = simulatorOptions(sim)
-    running = await listen(
-      appWith(
-        StitchAuthModule.forRootAsync({
-          imports: [
-            ConfigModule.forRoot({
-              ignoreEnvFile: true,
-              load: [() => ({ stitch: { ...options, scopes: ['client_refund'] } })],
-            }),
-          ],
-          inject: [ConfigService],
-          useFactory: (config: ConfigService) =>
-            config.getOrThrow<StitchAuthModuleOptions>('stitch'),
-        }),
-      ),
-    )
-
-    const token = await request(`${running.url}/payments/token`)
-    expect(token).toMatchObject({ status: 200, json: { scopes: ['client_refund'] } })
-    expect(sim.stats.tokenRequests.total).toBe(1)
-  })
-
-  it('answers 100 concurrent requests on a cold cache with exactly one token request', async () => {
-    const options = simulatorOptions(sim)
-    running = await listen(
-      appWith(
-        StitchAuthModule.forRootAsync({
-          imports: [
-            ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ stitch: options })] }),
-          ],
-          inject: [ConfigService],
-          useFactory: async (config: ConfigService) =>
-            config.getOrThrow<StitchAuthModuleOptions>('stitch'),
-        }),
-      ),
-    )
-    const url = `${running.url}/payments/api`
-
-    const responses = await Promise.all(Array.from({ length: 100 }, () => request(url)))
-
-    expect(responses.every((response) => response.status === 200)).toBe(true)
-    expect(responses.map((response) => response.json)).toEqual(
-      Array(100).fill({ typename: 'Query' }),
-    )
-    expect(sim.stats.tokenRequests.total).toBe(1)
-    expect(sim.stats.apiCalls.total).toBe(100)
-    expect(sim.apiRequests.map((entry) => [entry.scopes, entry.outcome])).toEqual(
-      Array(100).fill([['client_paymentrequest'], 'ok']),
-    )
-  })
-})
-
-describe('isGlobal', () => {
-  @Injectable()
-  class FeatureService {
-    constructor(readonly stitch: StitchAuthService) {}
-  }
-
-  @Controller('feature')
-  class FeatureController {
-    constructor(private readonly feature: FeatureService) {}
-
-    @Get()
-    async scopes() {
-      return { scopes: (await this.feature.stitch.getToken()).scopes }
-    }
-  }
-
-  // The feature module does not import StitchAuthModule.
-  @Module({ controllers: [FeatureController], providers: [FeatureService] })
-  class FeatureModule {}
-
-  function rootWith(isGlobal: boolean) {
-    @Module({
-      imports: [StitchAuthModule.forRoot({ ...simulatorOptions(sim), isGlobal }), FeatureModule],
-    })
-    class RootModule {}
-    return RootModule
-  }
-
-  it('lets a feature module inject StitchAuthService without importing the module', async () => {
-    running = await listen(rootWith(true))
-
-    const response = await request(`${running.url}/feature`)
-
-    expect(response).toMatchObject({ status: 200, json: { scopes: ['client_paymentrequest'] } })
-  })
-
-  it('is off by default: the feature module then cannot resolve the service', async () => {
-    await expect(
-      NestFactory.create(rootWith(false), { logger: false, abortOnError: false }),
-    ).rejects.toThrow(/StitchAuthService/)
-  })
-})
-
-describe('bad configuration fails bootstrap with core’s message', () => {
-  it('NestFactory.create rejects with every problem core found', async () => {
-    const options = {
-      ...simulatorOptions(sim),
-      scopes: ['client_refnd'],
-      refreshJitter: 3,
-    } as unknown as StitchAuthModuleOptions
-
-    const failure = NestFactory.create(appWith(StitchAuthModule.forRoot(options)), {
-      logger: false,
-      abortOnError: false,
-    })
-
-    await expect(failure).rejects.toBeInstanceOf(StitchConfigError)
-    await expect(failure).rejects.toMatchObject({
-      code: 'STITCH_AUTH_CONFIG_INVALID',
-      message: expect.stringContaining(
-        'unknown scope "client_refnd". Did you mean "client_refund"?',
-      ),
-    })
-    await expect(failure).rejects.toThrow(/"refreshJitter"/)
-    await expect(failure).rejects.not.toThrow(CLIENT_SECRET)
   })
 
   it('Test.createTestingModule().compile() rejects when forRootAsync gives no secret', async () => {
@@ -262,30 +287,5 @@ describe('bad configuration fails bootstrap with core’s message', () => {
       code: 'STITCH_AUTH_CONFIG_INVALID',
       message: expect.stringContaining('give either "clientSecret" or "privateKey"'),
     })
-  })
-
-  it('rejects the proxy controller when the module has no proxy options', async () => {
-    @Module({
-      imports: [StitchAuthModule.forRoot(simulatorOptions(sim))],
-      controllers: [StitchProxyController],
-    })
-    class ProxyWithoutOperations {}
-
-    await expect(
-      NestFactory.create(ProxyWithoutOperations, { logger: false, abortOnError: false }),
-    ).rejects.toThrow(/no "proxy" option: add proxy: \{ operations \}/)
-  })
-
-  it('rejects proxy options without operations', async () => {
-    const options = {
-      ...simulatorOptions(sim),
-      proxy: {},
-    } as unknown as StitchAuthModuleOptions
-    await expect(
-      NestFactory.create(appWith(StitchAuthModule.forRoot(options)), {
-        logger: false,
-        abortOnError: false,
-      }),
-    ).rejects.toThrow(/"proxy.operations" must be an object/)
   })
 })

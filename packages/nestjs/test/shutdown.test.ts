@@ -2,7 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Controller, Get, Module } from '@nestjs/common'
 import { describe, expect, it } from 'vitest'
 import { StitchAuthModule, StitchAuthService } from '../src/index.js'
-import { listen, request, simulatorOptions, startSimulator } from './helpers.js'
+import {
+  listen,
+  PLATFORMS,
+  type PlatformName,
+  request,
+  simulatorOptions,
+  startSimulator,
+} from './helpers.js'
 
 const WATCHED = ['TCPSocketWrap', 'TCPServerWrap', 'Timeout']
 
@@ -36,7 +43,7 @@ class TokenController {
   }
 }
 
-describe('shutdown', () => {
+describe.each(PLATFORMS)('shutdown on %s', (platform: PlatformName) => {
   it('closes the core client on app.close() and leaves no handle behind', async () => {
     const baseline = watchedResources()
     const sim = await startSimulator()
@@ -45,7 +52,7 @@ describe('shutdown', () => {
       controllers: [TokenController],
     })
     class AppModule {}
-    const running = await listen(AppModule)
+    const running = await listen(platform, AppModule)
     const stitch = running.app.get(StitchAuthService)
     // The check can see what an app holds: its listening server.
     expect(watchedResources().TCPServerWrap).toBeGreaterThan(baseline.TCPServerWrap ?? 0)
@@ -74,7 +81,7 @@ describe('shutdown', () => {
     sim.fault({ endpoint: 'token', hang: true })
     @Module({ imports: [StitchAuthModule.forRoot(simulatorOptions(sim))] })
     class AppModule {}
-    const running = await listen(AppModule)
+    const running = await listen(platform, AppModule)
     const stitch = running.app.get(StitchAuthService)
 
     const pending = stitch.getToken()
