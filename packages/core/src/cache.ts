@@ -6,6 +6,14 @@ export type Promisable<T> = T | PromiseLike<T>
 /** A fleet-wide claim on minting the token for one key; release it when done. */
 export interface TokenCacheLease {
   release(): Promisable<void>
+  /**
+   * Optional: extends the lease to `ttlMs` from now. Its holder renews it while it is still
+   * requesting the token (a slow Stitch, `Retry-After`), so the others keep waiting for that
+   * token; once the holder stops (it crashed), the lease runs out. Returns `false` when the lease
+   * is no longer the holder's (it ran out). Without `renew`, a lease lasts the `ttlMs` it was
+   * acquired with, and the others take over after that even if the holder is still retrying.
+   */
+  renew?(ttlMs: number): Promisable<boolean>
 }
 
 /**
@@ -18,9 +26,10 @@ export interface TokenCache {
   /** Removes the entry; when `accessToken` is given, only if the entry still holds that token. */
   delete(key: string, accessToken?: string): Promisable<void>
   /**
-   * Optional: claims the right to mint the token for `key` for `ttlMs`. Returns `undefined`
-   * when another holder has it, so the caller waits for the token to appear instead of
-   * minting a second one.
+   * Optional: claims the right to mint the token for `key` for `ttlMs` (core's `leaseWaitMs`).
+   * Returns `undefined` while another holder has it: the caller then waits for that holder's
+   * token instead of minting a second one, and tries again when the lease is released or has
+   * run out.
    */
   acquireLease?(key: string, ttlMs: number): Promisable<TokenCacheLease | undefined>
 }
@@ -44,7 +53,7 @@ export interface MemoryTokenCacheOptions {
  */
 export class MemoryTokenCache implements TokenCache {
   readonly #entries = new Map<string, CachedToken>()
-  readonly #leases = new Map<string, number>()
+  readonly #leases = new Map<string, { until: number }>()
   readonly #now: () => number
 
   constructor(options: MemoryTokenCacheOptions = {}) {
@@ -76,14 +85,20 @@ export class MemoryTokenCache implements TokenCache {
 
   acquireLease(key: string, ttlMs: number): TokenCacheLease | undefined {
     const now = this.#now()
-    const heldUntil = this.#leases.get(key)
-    if (heldUntil !== undefined && heldUntil > now) return undefined
-    const until = now + ttlMs
-    this.#leases.set(key, until)
+    const held = this.#leases.get(key)
+    if (held !== undefined && held.until > now) return undefined
+    const lease = { until: now + ttlMs }
+    this.#leases.set(key, lease)
+    // A lease that expired may be taken by someone else: from then on it is theirs.
+    const ours = () => this.#leases.get(key) === lease && lease.until > this.#now()
     return {
+      renew: (nextTtlMs) => {
+        if (!ours()) return false
+        lease.until = this.#now() + nextTtlMs
+        return true
+      },
       release: () => {
-        // A lease that expired and was taken by someone else is theirs now.
-        if (this.#leases.get(key) === until) this.#leases.delete(key)
+        if (this.#leases.get(key) === lease) this.#leases.delete(key)
       },
     }
   }

@@ -24,7 +24,11 @@ export type StitchAuthEvent =
       type: 'refreshFailed'
       scopes: readonly string[]
       error: StitchAuthError
-      /** The current token is still served; the next refresh is tried after this delay. */
+      /**
+       * A refresh-ahead failed while the current token was still valid: it is still served,
+       * and the next refresh is tried after this delay. (Past expiry minus skew, a failed
+       * refresh is a `requestFailed` instead: its callers got the error.)
+       */
       nextAttemptInMs: number
       expiresInMs: number
     }
@@ -37,7 +41,15 @@ export type StitchAuthEvent =
       status: number | undefined
       error: StitchAuthError
     }
-  | { type: 'requestFailed'; scopes: readonly string[]; error: StitchAuthError }
+  | {
+      /**
+       * A token request failed with no valid token to fall back on: every caller awaiting it
+       * got `error`, and the next call makes a new request.
+       */
+      type: 'requestFailed'
+      scopes: readonly string[]
+      error: StitchAuthError
+    }
   | {
       type: 'tokenInvalidated'
       scopes: readonly string[]
@@ -49,11 +61,25 @@ export type StitchAuthEvent =
       operation: 'get' | 'set' | 'delete' | 'lease'
       error: unknown
     }
+  | {
+      /**
+       * Another listener threw `error` while handling an event of `eventType`. Sent to the
+       * other listeners; with no other listener, the error is written to `console.error`.
+       */
+      type: 'listenerFailed'
+      eventType: Exclude<StitchAuthEvent['type'], 'listenerFailed'>
+      error: unknown
+    }
 
 export type StitchAuthEventType = StitchAuthEvent['type']
 export type StitchAuthListener = (event: StitchAuthEvent) => void
 
-/** A set of listeners; a throwing listener never breaks the client. */
+/**
+ * A set of listeners. A throwing listener never breaks the client or the other listeners:
+ * they all run, and the failure is reported as a `listenerFailed` event to the others, or to
+ * `console.error` when there is nobody else to tell. It never crashes the process: a metrics
+ * or log listener must not take a payments server down.
+ */
 export class EventHub {
   readonly #listeners = new Set<StitchAuthListener>()
 
@@ -70,16 +96,40 @@ export class EventHub {
   }
 
   emit(event: StitchAuthEvent): void {
+    let failures: Array<[StitchAuthListener, unknown]> | undefined
     for (const listener of this.#listeners) {
       try {
         listener(event)
-      } catch {
-        // A listener's failure is its own; the token flow must go on.
+      } catch (error) {
+        failures ??= []
+        failures.push([listener, error])
       }
     }
+    // Reported once every listener has had the event, so the others see it in order.
+    if (failures) for (const [listener, error] of failures) this.#report(listener, event, error)
   }
 
   clear(): void {
     this.#listeners.clear()
+  }
+
+  #report(failed: StitchAuthListener, event: StitchAuthEvent, error: unknown): void {
+    const others = [...this.#listeners].filter((listener) => listener !== failed)
+    // A failure while reporting a failure goes to the console: a report never loops.
+    if (event.type === 'listenerFailed' || others.length === 0) {
+      console.error(`stitch-auth: a listener threw while handling a "${event.type}" event`, error)
+      return
+    }
+    const report: StitchAuthEvent = { type: 'listenerFailed', eventType: event.type, error }
+    for (const listener of others) {
+      try {
+        listener(report)
+      } catch (reportError) {
+        console.error(
+          'stitch-auth: a listener threw while handling a "listenerFailed" event',
+          reportError,
+        )
+      }
+    }
   }
 }

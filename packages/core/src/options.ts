@@ -127,9 +127,13 @@ export interface StitchAuthOptions<TScope extends string = StitchScope> {
   /** Retry policy of token requests. */
   retry?: StitchRetryOptions
   /**
-   * How long a client waits for another holder of the cache lease to mint the token
-   * before it mints one itself.
+   * How long the shared cache's lease lasts unless renewed. With a cache that has leases, one
+   * client of the fleet requests the token while the others wait for it; that client renews its
+   * lease while it retries, so the others wait as long as it may still succeed (up to their
+   * `deadlineMs`). If it stops renewing (it crashed), they take over after this long. `0` takes
+   * no lease: every client requests its own token.
    * @default 5000
+   * @example 2000 // take over sooner from a crashed instance
    */
   leaseWaitMs?: number
   /** Listener for events (the same as calling `subscribe`). */

@@ -36,11 +36,15 @@ export interface NormalizedScopes {
   readonly scope: string
 }
 
-/** Problems found in a list of scopes, each a message that says what to fix. */
-export function findScopeProblems(
-  scopes: readonly unknown[],
-  allowUnknownScopes: boolean,
-): string[] {
+/**
+ * Problems found in a list of scopes, each a message that says what to fix. It looks at the
+ * items alone, so any list with the same items gets the same answer.
+ */
+export function findScopeProblems(scopes: unknown, allowUnknownScopes: boolean): string[] {
+  if (!Array.isArray(scopes)) {
+    const got = scopes === null ? 'null' : typeof scopes
+    return [`scopes must be an array of scope strings (got ${got})`]
+  }
   const problems: string[] = []
   if (scopes.length === 0) problems.push('at least one scope is required')
   for (const scope of scopes) {

@@ -6,6 +6,7 @@ import {
   STITCH_AUTH_ERROR_CODES,
   StitchAuthError,
   StitchConfigError,
+  StitchEndpointUnavailableError,
 } from './errors.js'
 import type { EventHub } from './events.js'
 import { clientClosedError, Flight, mintToken } from './mint.js'
@@ -31,9 +32,10 @@ interface KeyState {
   refreshFailures: number
 }
 
-/** A scope array seen before, remembered by identity with a copy to detect mutation. */
+/** A scope list that passed validation: the items as validated, and their state. */
 interface ScopeLookup {
-  readonly copy: readonly string[]
+  /** A shortcut serves a list only when its items are these, one by one (`===`). */
+  readonly items: readonly string[]
   readonly state: KeyState
 }
 
@@ -46,10 +48,17 @@ export class TokenManager {
   readonly #auth: ClientAuthentication
   readonly #events: EventHub
   readonly #cache: TokenCache | undefined
-  readonly #keyPrefix: string
+  readonly #keyParts: readonly [tokenUrl: string, clientId: string, audience: string]
   readonly #states = new Map<string, KeyState>()
   readonly #byArray = new WeakMap<readonly string[], ScopeLookup>()
-  readonly #byText = new Map<string, KeyState>()
+  /**
+   * Valid lists by item count, then by their items joined by a space. Valid items are
+   * non-empty and hold no whitespace, so a valid list of n items has exactly n − 1 spaces in
+   * its text; n strings joining to that text must be the very same items. The pair (count,
+   * text) therefore names one list, and ['a b'] can never find ['a', 'b'].
+   */
+  readonly #byText: Array<Map<string, KeyState> | undefined> = []
+  #textEntries = 0
   #lastArray: readonly string[] | undefined
   #lastCopy: readonly string[] = []
   #lastState: KeyState | undefined
@@ -65,16 +74,20 @@ export class TokenManager {
       options.credentials.kind === 'clientSecret'
         ? clientSecretPost(options.credentials.secret)
         : privateKeyJwt(options.credentials.key, options.credentials.keyId)
-    this.#keyPrefix = `${options.tokenUrl}|${options.clientId}|${options.audience}|`
+    this.#keyParts = [options.tokenUrl, options.clientId, options.audience]
   }
 
   get closed(): boolean {
     return this.#isClosed
   }
 
-  /** The cache key of a scope set: token URL, client, audience and the normalised scopes. */
+  /**
+   * The cache key of a scope set: token URL, client, audience and the normalised scopes, as a
+   * JSON array, so no character inside a part (a `|`, a quote) can pass for a boundary and two
+   * clients never share an entry. Built once per scope set, never on the warm path.
+   */
   cacheKey(scopes: NormalizedScopes): string {
-    return this.#keyPrefix + scopes.scope
+    return JSON.stringify([...this.#keyParts, scopes.scope])
   }
 
   /**
@@ -142,35 +155,61 @@ export class TokenManager {
     this.#isClosed = true
     this.#closing.abort(clientClosedError())
     this.#states.clear()
-    this.#byText.clear()
+    this.#byText.length = 0
     this.#lastArray = undefined
+    this.#lastCopy = []
     this.#lastState = undefined
     this.#defaultState = undefined
   }
 
+  /**
+   * The state for a caller's scopes. Validity depends on the items alone, so every shortcut
+   * serves a list only when its items are, one by one, those of a list that passed validation;
+   * anything else is validated afresh. What was asked before can only make a call faster,
+   * never let through what a fresh client would refuse.
+   */
   #stateFor(scopes: readonly string[] | undefined): KeyState {
     if (scopes === undefined) return this.#defaultState ?? this.#resolveDefaultState()
     // The hot path: the same array as last time (a route's or a service's fixed scopes).
     if (scopes === this.#lastArray && sameItems(this.#lastCopy, scopes)) return this.#lastState!
     const seen = this.#byArray.get(scopes)
-    if (seen !== undefined && sameItems(seen.copy, scopes)) {
+    if (seen !== undefined && sameItems(seen.items, scopes)) {
       this.#lastArray = scopes
-      this.#lastCopy = seen.copy
+      this.#lastCopy = seen.items
       this.#lastState = seen.state
       return seen.state
     }
-    // A list seen as text before (e.g. a new array literal per call): no validation, no sort,
-    // and nothing remembered per array, so throwaway arrays cost one join and one lookup.
-    const text = scopes.length === 1 ? (scopes[0] as string) : scopes.join(' ')
-    const known = this.#byText.get(text)
-    if (known !== undefined) return known
-    const problems = findScopeProblems(scopes, this.#options.allowUnknownScopes)
+    // A new array with the items of a list seen before (e.g. an array literal per call): no
+    // sort and nothing remembered per array, so throwaway arrays cost one join and one lookup.
+    const text = textOf(scopes)
+    const known = text === undefined ? undefined : this.#byText[scopes.length]?.get(text)
+    return known ?? this.#validate(scopes)
+  }
+
+  /** Validates the caller's scopes and remembers them for the shortcuts of `#stateFor`. */
+  #validate(scopes: readonly string[]): KeyState {
+    // One read of each item: what is checked is what is normalised and compared against later.
+    const items = Array.isArray(scopes) ? snapshot(scopes) : scopes
+    const problems = findScopeProblems(items, this.#options.allowUnknownScopes)
     if (problems.length > 0) throw new StitchConfigError(problems, 'Cannot get a token')
-    const state = this.#stateForNormalized(normalizeScopes(scopes))
+    // Kept private and unfrozen: the warm path compares against it, and a frozen array's
+    // items are slower to read.
+    const valid = items as string[]
+    const state = this.#stateForNormalized(normalizeScopes(valid))
+    this.#byArray.set(scopes, { items: valid, state })
     // Bounded: a caller inventing scope lists cannot grow it without limit.
-    if (this.#byText.size >= 16_384) this.#byText.clear()
-    this.#byText.set(text, state)
-    this.#byArray.set(scopes, { copy: [...scopes], state })
+    if (this.#textEntries >= 16_384) {
+      this.#byText.length = 0
+      this.#textEntries = 0
+    }
+    let texts = this.#byText[valid.length]
+    if (texts === undefined) {
+      texts = new Map()
+      this.#byText[valid.length] = texts
+    }
+    const text = valid.join(' ')
+    if (!texts.has(text)) this.#textEntries++
+    texts.set(text, state)
     return state
   }
 
@@ -222,7 +261,7 @@ export class TokenManager {
     this.#events.emit({
       type: 'refreshStarted',
       scopes: state.scopes.scopes,
-      expiresInMs: (state.token?.expiresAt.getTime() ?? now) - now,
+      expiresInMs: state.token ? state.token.expiresInMs(now) : 0,
     })
     this.#startFlight(state, true)
   }
@@ -252,18 +291,20 @@ export class TokenManager {
       (error: unknown) => {
         const failure = toStitchError(error)
         const token = state.token
-        if (background && token && !this.closed) {
+        const now = this.#options.now()
+        // `refreshFailed` says the current token is still served, so only while it is. Once it
+        // is stale, callers join this request and get its error: that is a `requestFailed`.
+        if (background && token && now < state.staleAt && !this.closed) {
           // Keep serving the valid token; try again later with growing pauses.
           state.refreshFailures++
           const pause = Math.min(60_000, 1_000 * 2 ** (state.refreshFailures - 1))
-          const now = this.#options.now()
           state.nextRefreshAt = now + Math.random() * pause
           this.#events.emit({
             type: 'refreshFailed',
             scopes: state.scopes.scopes,
             error: failure,
             nextAttemptInMs: state.nextRefreshAt - now,
-            expiresInMs: token.expiresAt.getTime() - now,
+            expiresInMs: token.expiresInMs(now),
           })
         } else {
           this.#events.emit({ type: 'requestFailed', scopes: state.scopes.scopes, error: failure })
@@ -295,29 +336,10 @@ export class TokenManager {
     if (shared) return { entry: shared, attempts: 0, minted: false }
     if (this.#events.active) this.#events.emit({ type: 'cacheMiss', scopes: state.scopes.scopes })
 
-    let lease: TokenCacheLease | undefined
-    let leaseHeldElsewhere = false
-    if (this.#cache?.acquireLease) {
-      try {
-        lease = await this.#cache.acquireLease(state.key, this.#options.deadlineMs)
-        leaseHeldElsewhere = lease === undefined
-      } catch (error) {
-        // Without a working lease we mint ourselves rather than wait on a broken cache.
-        this.#events.emit({ type: 'cacheError', operation: 'lease', error })
-      }
-    }
-    if (leaseHeldElsewhere) {
-      // Someone else in the fleet is minting: wait for their token, then mint ourselves.
-      const theirs = await this.#waitForShared(state, flight, background)
-      if (theirs) return { entry: theirs, attempts: 0, minted: false }
-    } else if (lease) {
-      // The previous holder may have written its token between our miss and our lease.
-      const written = await this.#readShared(state, background)
-      if (written) {
-        this.#release(lease)
-        return { entry: written, attempts: 0, minted: false }
-      }
-    }
+    const claim = await this.#claim(state, flight, background)
+    if (claim.written) return { entry: claim.written, attempts: 0, minted: false }
+    const { lease } = claim
+    const stopRenewing = lease ? this.#keepAlive(lease) : undefined
     try {
       const { token, attempts } = await mintToken({
         options: this.#options,
@@ -330,8 +352,89 @@ export class TokenManager {
       await this.#cacheCall('set', () => this.#cache?.set(state.key, token))
       return { entry: token, attempts, minted: true }
     } finally {
+      stopRenewing?.()
       if (lease) this.#release(lease)
     }
+  }
+
+  /**
+   * The right to mint (the cache's lease, or none when the cache has no working lease), or the
+   * token that the lease's holder elsewhere in the fleet wrote meanwhile. A holder renews its lease
+   * while it retries, so we wait as long as it may still succeed; one that stops renewing (it
+   * crashed) loses the lease within `leaseWaitMs`, and we take over.
+   */
+  async #claim(
+    state: KeyState,
+    flight: Flight,
+    background: boolean,
+  ): Promise<
+    { written: CachedToken } | { written?: undefined; lease: TokenCacheLease | undefined }
+  > {
+    const cache = this.#cache
+    const ttlMs = this.#options.leaseWaitMs
+    if (!cache?.acquireLease || ttlMs === 0) return { lease: undefined }
+    let giveUpAt: number | undefined
+    for (let pause = 50; ; pause = Math.min(pause * 2, 250)) {
+      let lease: TokenCacheLease | undefined
+      try {
+        lease = (await cache.acquireLease(state.key, ttlMs)) ?? undefined
+      } catch (error) {
+        // Without a working lease we mint ourselves rather than wait on a broken cache.
+        this.#events.emit({ type: 'cacheError', operation: 'lease', error })
+        return { lease: undefined }
+      }
+      if (lease) {
+        // The previous holder may have written its token between our last read and our lease.
+        const written = await this.#readShared(state, background)
+        if (written) {
+          this.#release(lease)
+          return { written }
+        }
+        return { lease }
+      }
+      // A live holder ends within its own deadline; waiting longer than ours would break ours.
+      giveUpAt ??= Date.now() + this.#options.deadlineMs
+      if (Date.now() >= giveUpAt) throw this.#gaveUpWaiting()
+      await flight.sleep(pause, this.#closing.signal)
+      const written = await this.#readShared(state, background)
+      if (written) return { written }
+    }
+  }
+
+  /**
+   * Renews `lease` every third of `leaseWaitMs` until stopped, so the fleet waits for our token
+   * however long Stitch makes us retry. Returns the function that stops renewing.
+   */
+  #keepAlive(lease: TokenCacheLease): () => void {
+    if (!lease.renew) return () => {}
+    const ttlMs = this.#options.leaseWaitMs
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let stopped = false
+    const schedule = () => {
+      timer = setTimeout(
+        async () => {
+          const kept = await this.#cacheCall('lease', () => lease.renew?.(ttlMs))
+          // `false`: the lease ran out and may be someone else's; we finish our request anyway.
+          if (!stopped && kept !== false) schedule()
+        },
+        Math.max(1, Math.floor(ttlMs / 3)),
+      )
+      // The token request keeps the process alive when it should; renewals never do.
+      timer.unref?.()
+    }
+    schedule()
+    return () => {
+      stopped = true
+      clearTimeout(timer)
+    }
+  }
+
+  #gaveUpWaiting(): StitchEndpointUnavailableError {
+    return new StitchEndpointUnavailableError(
+      `Waited ${this.#options.deadlineMs} ms (deadlineMs) for the token that another client ` +
+        "holding the shared cache's lease is requesting from Stitch, and it has not written it.",
+      { attempts: 0 },
+    )
   }
 
   /** Releases a lease without making the caller wait for the round trip. */
@@ -348,20 +451,6 @@ export class TokenManager {
       this.#events.emit({ type: 'cacheHit', scopes: state.scopes.scopes, source: 'cache' })
     }
     return entry
-  }
-
-  async #waitForShared(
-    state: KeyState,
-    flight: Flight,
-    background: boolean,
-  ): Promise<CachedToken | undefined> {
-    const giveUpAt = Date.now() + this.#options.leaseWaitMs
-    while (Date.now() < giveUpAt) {
-      await flight.sleep(50, this.#closing.signal)
-      const entry = await this.#readShared(state, background)
-      if (entry) return entry
-    }
-    return undefined
   }
 
   #isUsable(entry: CachedToken): boolean {
@@ -395,17 +484,45 @@ export class TokenManager {
   }
 }
 
+const arrayJoin = Array.prototype.join
+
+/** The items read once each, by index, into a plain array (holes read as `undefined`). */
+function snapshot(scopes: readonly unknown[]): unknown[] {
+  const items: unknown[] = []
+  for (let index = 0; index < scopes.length; index++) items.push(scopes[index])
+  return items
+}
+
+/**
+ * The items joined by a space, or `undefined` unless every item is a string (then there is
+ * nothing to look up). Joined by `Array.prototype.join` itself, so an array with a `join` of
+ * its own cannot show the lookup another text than its items.
+ */
+function textOf(scopes: readonly unknown[]): string | undefined {
+  if (!Array.isArray(scopes)) return undefined
+  for (let index = 0; index < scopes.length; index++) {
+    if (typeof scopes[index] !== 'string') return undefined
+  }
+  return scopes.length === 1 ? (scopes[0] as string) : arrayJoin.call(scopes, ' ')
+}
+
 function sameItems(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false
   for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false
   return true
 }
 
+/**
+ * What a flight failed with, as a `StitchAuthError`. Stitch's failures already are one; anything
+ * else is a bug or a failure of code we called (an injected clock, a signing library), not an
+ * outage of Stitch: `STITCH_AUTH_INTERNAL`, not retryable, the original in `cause`. Its
+ * message names only the error's class, since its own message may quote anything.
+ */
 function toStitchError(error: unknown): StitchAuthError {
   if (error instanceof StitchAuthError) return error
-  return new StitchAuthError('Unexpected failure while getting a Stitch token', {
-    code: STITCH_AUTH_ERROR_CODES.ENDPOINT_UNAVAILABLE,
-    retryable: true,
-    cause: error,
-  })
+  const kind = error instanceof Error ? error.name : typeof error
+  return new StitchAuthError(
+    `Unexpected ${kind} while getting a Stitch token: a bug in stitch-auth or in code it called (see cause)`,
+    { code: STITCH_AUTH_ERROR_CODES.INTERNAL, retryable: false, cause: error },
+  )
 }

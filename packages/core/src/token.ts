@@ -15,23 +15,42 @@ export interface CachedToken {
 /**
  * A client token. `accessToken` and `authorizationHeader` are readable, but logging it,
  * `JSON.stringify`, `String()` or `util.inspect` show only a redacted preview.
+ *
+ * One token is shared by every caller of a client, so nothing a caller can reach changes it:
+ * the token and its `scopes` are frozen, and `expiresAt` / `issuedAt` are a new `Date` on
+ * each read (compare them by `getTime()`, not by identity).
  */
 export class StitchToken {
   readonly #entry: CachedToken
   readonly tokenType = 'Bearer' as const
+  /** Granted scopes, normalised (sorted, deduplicated); frozen. */
   readonly scopes: readonly string[]
-  readonly expiresAt: Date
-  readonly issuedAt: Date
   /** `Bearer <token>`, ready for an `Authorization` header. */
   readonly #authorizationHeader: string
 
   constructor(entry: CachedToken) {
-    this.#entry = entry
-    this.scopes = entry.scopes
-    this.expiresAt = new Date(entry.expiresAt)
-    this.issuedAt = new Date(entry.issuedAt)
+    // Our own frozen copy: neither whoever handed us the entry (a cache backend) nor whoever
+    // reads `toCacheEntry()` can change the token the other sees.
+    this.#entry = Object.freeze({
+      accessToken: entry.accessToken,
+      tokenType: 'Bearer',
+      scopes: Object.freeze([...entry.scopes]),
+      issuedAt: entry.issuedAt,
+      expiresAt: entry.expiresAt,
+    })
+    this.scopes = this.#entry.scopes
     this.#authorizationHeader = `Bearer ${entry.accessToken}`
     Object.freeze(this)
+  }
+
+  /** When the token expires: a new `Date` on each read, so no caller can move it for others. */
+  get expiresAt(): Date {
+    return new Date(this.#entry.expiresAt)
+  }
+
+  /** When the request that minted the token was sent: a new `Date` on each read. */
+  get issuedAt(): Date {
+    return new Date(this.#entry.issuedAt)
   }
 
   /** The raw access token. Send it; never log it. */
@@ -54,7 +73,7 @@ export class StitchToken {
     return this.#entry.expiresAt - now
   }
 
-  /** The cacheable form of this token. */
+  /** The cacheable form of this token; frozen, so it cannot be changed under the cache. */
   toCacheEntry(): CachedToken {
     return this.#entry
   }

@@ -45,6 +45,15 @@ end
 return 1
 `
 
+/**
+ * KEYS[1] lease; ARGV[1] our lease id, ARGV[2] the new time to live. Extends the lease only while
+ * it is still ours: not once it ran out, was released, or was taken by another holder.
+ */
+const RENEW_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+`
+
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
 
 interface KeyNames {
@@ -213,6 +222,23 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
       this.#leases.set(key, held)
       let released = false
       return {
+        renew: async (nextTtlMs) => {
+          if (released) return false
+          const reply = await this.#run('lease', (renewSignal) =>
+            this.#send(
+              [
+                'EVAL',
+                RENEW_SCRIPT,
+                '1',
+                names.lease,
+                id,
+                String(Math.max(1, Math.ceil(nextTtlMs))),
+              ],
+              renewSignal,
+            ),
+          )
+          return reply === '1'
+        },
         release: async () => {
           if (released) return
           released = true
@@ -238,7 +264,7 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
   }
 
   /**
-   * Stops the cache: later operations fail with `STITCH_AUTH_REDIS_CLOSED`. A client created
+   * Stops the cache: later operations fail with `redisCode: STITCH_AUTH_REDIS_CLOSED`. A client created
    * from `url` is closed (waiting briefly for commands in flight); a client you passed stays open.
    */
   async close(): Promise<void> {
@@ -297,7 +323,7 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
   ): Promise<T> {
     if (this.#closed) {
       throw new RedisTokenCacheError('The Redis token cache is closed', {
-        code: REDIS_TOKEN_CACHE_ERROR_CODES.CLOSED,
+        redisCode: REDIS_TOKEN_CACHE_ERROR_CODES.CLOSED,
         operation,
       })
     }
@@ -309,7 +335,7 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
         controller.abort()
         reject(
           new RedisTokenCacheError(`Redis did not answer the ${operation} within ${limitMs} ms`, {
-            code: REDIS_TOKEN_CACHE_ERROR_CODES.TIMEOUT,
+            redisCode: REDIS_TOKEN_CACHE_ERROR_CODES.TIMEOUT,
             operation,
           }),
         )
@@ -403,7 +429,7 @@ function unavailableError(
 ): RedisTokenCacheError {
   const reason = cause instanceof Error && cause.message ? `: ${cause.message.slice(0, 200)}` : ''
   return new RedisTokenCacheError(`Redis failed the ${operation}${reason}`, {
-    code: REDIS_TOKEN_CACHE_ERROR_CODES.UNAVAILABLE,
+    redisCode: REDIS_TOKEN_CACHE_ERROR_CODES.UNAVAILABLE,
     operation,
     cause,
   })

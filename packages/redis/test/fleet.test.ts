@@ -42,13 +42,17 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-function launch(): { child: ChildProcess; ready: Promise<void>; result: Promise<InstanceResult> } {
+function launch(keyPrefix = 'fleet:'): {
+  child: ChildProcess
+  ready: Promise<void>
+  result: Promise<InstanceResult>
+} {
   const child = spawn(process.execPath, [fixture], {
     env: {
       ...process.env,
       REDIS_URL: redis.url,
       STITCH_CACHE_KEY: 'fleet-test-encryption-key-0123456789abcdef',
-      KEY_PREFIX: 'fleet:',
+      KEY_PREFIX: keyPrefix,
       STITCH_CLIENT_ID: 'fleet-client',
       STITCH_CLIENT_SECRET: 'fleet-secret',
       STITCH_TOKEN_URL: sim.tokenUrl,
@@ -103,4 +107,28 @@ describe('a fleet of processes sharing one Redis', () => {
     expect(minted).toHaveLength(1)
     for (const result of results) expect(result.events).not.toContain('cacheError')
   }, 60_000)
+
+  it('5 processes ride out a 503 with Retry-After: 6 on one lease: at most 2 token requests', async () => {
+    const instances = Array.from({ length: 5 }, () => launch('fleet-retry-after:'))
+    await Promise.all(instances.map((instance) => instance.ready))
+    sim.resetStats()
+    // Longer than leaseWaitMs (5 s): the holder keeps its lease alive while it waits to retry.
+    sim.fault({ endpoint: 'token', status: 503, retryAfter: 6, times: 1 })
+    const started = performance.now()
+    for (const { child } of instances) child.stdin!.end('go\n')
+    const results = await Promise.all(instances.map((instance) => instance.result))
+    const seconds = (performance.now() - started) / 1000
+    sim.clearFaults()
+
+    const hashes = new Set(results.map((result) => result.tokenHash))
+    console.info(
+      `[fleet] 5 processes, Retry-After: 6: ${sim.stats.tokenRequests.total} token request(s), ` +
+        `${hashes.size} distinct token(s) in ${seconds.toFixed(1)} s, durations ms: ` +
+        results.map((result) => result.durationMs).join(', '),
+    )
+    expect(sim.stats.tokenRequests.total).toBeLessThanOrEqual(2)
+    expect(results).toHaveLength(5)
+    expect(hashes.size).toBe(1)
+    for (const result of results) expect(result.events).not.toContain('cacheError')
+  }, 30_000)
 })

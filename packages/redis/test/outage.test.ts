@@ -163,7 +163,7 @@ describe('Redis outage', () => {
       ]) {
         const started = performance.now()
         await expect(operation()).rejects.toMatchObject({
-          code: REDIS_TOKEN_CACHE_ERROR_CODES.UNAVAILABLE,
+          redisCode: REDIS_TOKEN_CACHE_ERROR_CODES.UNAVAILABLE,
         })
         expect(performance.now() - started).toBeLessThan(50)
       }

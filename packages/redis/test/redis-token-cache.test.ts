@@ -165,7 +165,7 @@ describe('a slow Redis', () => {
     const elapsed = performance.now() - started
     expect(error).toBeInstanceOf(RedisTokenCacheError)
     expect(error).toMatchObject({
-      code: REDIS_TOKEN_CACHE_ERROR_CODES.TIMEOUT,
+      redisCode: REDIS_TOKEN_CACHE_ERROR_CODES.TIMEOUT,
       operation: 'get',
       message: 'Redis did not answer the get within 250 ms',
     })
@@ -180,7 +180,7 @@ describe('a slow Redis', () => {
     expect(events.map((event) => event.type)).toEqual(['redisUnavailable', 'redisRecovered'])
     expect(events[0]).toMatchObject({
       operation: 'get',
-      error: { code: 'STITCH_AUTH_REDIS_TIMEOUT' },
+      error: { code: 'STITCH_AUTH_CACHE_UNAVAILABLE', redisCode: 'STITCH_AUTH_REDIS_TIMEOUT' },
     })
     await cache.close()
   })
@@ -223,7 +223,7 @@ describe('a slow Redis', () => {
     await cache.get(key) // connected and key names derived before the freeze
     const thaw = await freezeRedis(500)
     await expect(cache.acquireLease(key, 30_000)).rejects.toMatchObject({
-      code: REDIS_TOKEN_CACHE_ERROR_CODES.TIMEOUT,
+      redisCode: REDIS_TOKEN_CACHE_ERROR_CODES.TIMEOUT,
     })
     await thaw()
     await sleep(50)
@@ -292,6 +292,48 @@ describe('leases after a write', () => {
   })
 })
 
+describe('leases while Stitch is slow', () => {
+  it('a holder that loses Redis mid-retry stops renewing: its peer takes over after leaseWaitMs', async () => {
+    const sim = await startStitchSimulator({
+      clients: [{ clientId: 'slow', clientSecret: 'slow-secret', scopes: ['client_refund'] }],
+    })
+    const keyPrefix = `slow-${crypto.randomUUID()}:`
+    const make = () => {
+      const cache = createRedisTokenCache({ url: server.url, encryptionKey, keyPrefix })
+      const stitch = createStitchAuth({
+        clientId: 'slow',
+        clientSecret: 'slow-secret',
+        tokenUrl: sim.tokenUrl,
+        scopes: ['client_refund'],
+        cache,
+        leaseWaitMs: 600,
+      })
+      return { cache, stitch }
+    }
+    const [holder, peer] = [make(), make()]
+    sim.fault({ endpoint: 'token', status: 503, retryAfter: 3, times: 1 })
+    const holding = holder.stitch.getToken()
+    holding.catch(() => {})
+    while (sim.stats.tokenRequests.total === 0) await sleep(5)
+    const started = performance.now()
+    const waiting = peer.stitch.getToken()
+    // As good as a crash for the fleet: the holder can neither renew nor release its lease.
+    await sleep(300)
+    await holder.cache.close()
+    const token = await waiting
+    const tookMs = performance.now() - started
+    expect(token.accessToken).toBeTruthy()
+    // The lease ran out within 600 ms of its last renewal, well before the 3 s Retry-After.
+    expect(tookMs).toBeGreaterThanOrEqual(300)
+    expect(tookMs).toBeLessThan(1_500)
+    expect(sim.stats.tokenRequests.total).toBe(2)
+    await holder.stitch.close()
+    await peer.stitch.close()
+    await peer.cache.close()
+    await sim.close()
+  })
+})
+
 describe('clients', () => {
   it('works with a user client that maps strings to Buffers and speaks RESP2', async () => {
     const client = await createClient({ url: server.url, RESP: 2 })
@@ -335,14 +377,14 @@ describe('clients', () => {
     const cache = createRedisTokenCache({ client, encryptionKey })
     const started = performance.now()
     await expect(cache.get(contractKey())).rejects.toMatchObject({
-      code: REDIS_TOKEN_CACHE_ERROR_CODES.UNAVAILABLE,
+      redisCode: REDIS_TOKEN_CACHE_ERROR_CODES.UNAVAILABLE,
       message: 'Redis failed the get: Redis is not connected',
     })
     expect(performance.now() - started).toBeLessThan(50)
     await cache.close()
   })
 
-  it('close() closes a client it created and later calls fail with STITCH_AUTH_REDIS_CLOSED', async () => {
+  it('close() closes a client it created and later calls fail with redisCode STITCH_AUTH_REDIS_CLOSED', async () => {
     const name = `stitch-close-${crypto.randomUUID()}`
     const cache = createRedisTokenCache({
       url: server.url,
@@ -357,7 +399,7 @@ describe('clients', () => {
     await sleep(50)
     expect(await clientList()).not.toContain(name)
     await expect(cache.get(contractKey())).rejects.toMatchObject({
-      code: REDIS_TOKEN_CACHE_ERROR_CODES.CLOSED,
+      redisCode: REDIS_TOKEN_CACHE_ERROR_CODES.CLOSED,
     })
   })
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createStitchAuth, type StitchToken } from '@stitch-auth/core'
+import { createStitchAuth, type StitchAuth, type StitchToken } from '@stitch-auth/core'
 import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -189,6 +189,87 @@ describe('entries that do not decrypt are misses, never crashes', () => {
     expect(await cache.get(key)).toBeUndefined()
     expect(events).toEqual([{ type: 'entryRejected' }])
     await cache.close()
+  })
+})
+
+describe('between clients', () => {
+  // Core's cache key once joined token URL, client id, audience and scopes with '|', so these
+  // pairs had one key, hence one Redis key: one client could read the other's token.
+  const apart = async (
+    keyPrefix: string,
+    clientsOf: (
+      tokenUrl: string,
+    ) => Array<{ clientId: string; tokenUrl?: string; audience?: string }>,
+  ) => {
+    const colliding = await startStitchSimulator({
+      clients: ['shop|eu', 'shop', 'eu'].map((id) => ({
+        clientId: id,
+        clientSecret: `${id}-secret`,
+        scopes: ['client_paymentrequest'],
+      })),
+    })
+    // One Redis connection per client, as two servers of a fleet would have.
+    const instances = clientsOf(colliding.tokenUrl).map((options) => {
+      const cache = createRedisTokenCache({ url: server.url, encryptionKey, keyPrefix })
+      const stitch = createStitchAuth({
+        clientSecret: `${options.clientId}-secret`,
+        scopes: ['client_paymentrequest'],
+        tokenUrl: colliding.tokenUrl,
+        retry: { maxAttempts: 1 },
+        cache,
+        ...options,
+      })
+      return { cache, stitch }
+    })
+    const close = async () => {
+      for (const { stitch, cache } of instances) {
+        await stitch.close()
+        await cache.close()
+      }
+      await colliding.close()
+    }
+    const [a, b] = instances.map(({ stitch }) => stitch) as [StitchAuth, StitchAuth]
+    return { sim: colliding, a, b, close }
+  }
+
+  it("keep their own Redis entries when a token URL and a client id hold '|'", async () => {
+    // The simulator routes by path, so both token URLs reach it; both send the audience it wants.
+    const {
+      sim: colliding,
+      a,
+      b,
+      close,
+    } = await apart('apart:', (url) => [
+      { clientId: 'shop|eu', tokenUrl: `${url}?tenant=eu`, audience: url },
+      { clientId: 'eu', tokenUrl: `${url}?tenant=eu|shop`, audience: url },
+    ])
+    const ta = await a.getToken()
+    const tb = await b.getToken()
+    expect(tb.accessToken).not.toBe(ta.accessToken)
+    expect(colliding.stats.tokenRequests.byClient).toEqual({ 'shop|eu': 1, eu: 1 })
+    expect(await keysUnder('apart:token:')).toHaveLength(2)
+    await close()
+  })
+
+  it("never hand a client another client's token when a client id or audience holds '|'", async () => {
+    const {
+      sim: colliding,
+      a: owner,
+      b: other,
+      close,
+    } = await apart('apart-audience:', (url) => [
+      { clientId: 'shop|eu' },
+      { clientId: 'shop', audience: `eu|${url}` },
+    ])
+    await owner.getToken()
+    // `other` asks Stitch itself, which refuses its audience; it never gets `owner`'s token.
+    await expect(other.getToken()).rejects.toMatchObject({
+      code: 'STITCH_AUTH_TOKEN_REJECTED',
+      error: 'invalid_request',
+    })
+    expect(colliding.stats.tokenRequests.byClient).toEqual({ 'shop|eu': 1, shop: 1 })
+    expect(await keysUnder('apart-audience:token:')).toHaveLength(1)
+    await close()
   })
 })
 

@@ -14,11 +14,16 @@ export interface TokenCacheFixture {
 
 let counter = 0
 
-/** A cache key shaped like core's (token URL | client | audience | scopes), unique per call. */
+/** A cache key shaped like core's (JSON of token URL, client, audience, scopes), unique per call. */
 export function contractKey(): string {
   counter++
   const url = 'http://127.0.0.1:1/connect/token'
-  return `${url}|contract-client-${counter}|${url}|client_paymentrequest client_refund`
+  return JSON.stringify([
+    url,
+    `contract-client-${counter}`,
+    url,
+    'client_paymentrequest client_refund',
+  ])
 }
 
 export function contractToken(lifetimeMs = 60_000, accessToken = randomToken()): CachedToken {
@@ -156,6 +161,38 @@ export function runTokenCacheContract(
         expect(await cache.acquireLease(key, 10_000)).toBeUndefined()
         await second!.release()
         expect(await cache.acquireLease(key, 10_000)).toBeDefined()
+      })
+
+      it('renew keeps a lease past its ttlMs, and fails once the lease has run out', async () => {
+        if (!cache.acquireLease || !peer.acquireLease) return expect.fail('acquireLease missing')
+        const key = contractKey()
+        const lease = await cache.acquireLease(key, 200)
+        if (!lease?.renew) return expect.fail('renew missing')
+        await sleep(120)
+        expect(await lease.renew(400)).toBe(true)
+        await sleep(200)
+        // Past the first ttlMs: still held, thanks to the renewal.
+        expect(await peer.acquireLease(key, 10_000)).toBeUndefined()
+        await sleep(300)
+        expect(await lease.renew(10_000)).toBe(false)
+        const next = await peer.acquireLease(key, 10_000)
+        expect(next).toBeDefined()
+        // A lease taken over stays with its new holder.
+        expect(await lease.renew(10_000)).toBe(false)
+        expect(await cache.acquireLease(key, 10_000)).toBeUndefined()
+        await next!.release()
+      })
+
+      it('renew after release fails and does not take the lease back', async () => {
+        if (!cache.acquireLease || !peer.acquireLease) return expect.fail('acquireLease missing')
+        const key = contractKey()
+        const lease = await cache.acquireLease(key, 10_000)
+        if (!lease?.renew) return expect.fail('renew missing')
+        await lease.release()
+        expect(await lease.renew(10_000)).toBe(false)
+        const next = await peer.acquireLease(key, 10_000)
+        expect(next).toBeDefined()
+        await next!.release()
       })
 
       it('release is idempotent', async () => {
