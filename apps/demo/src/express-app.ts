@@ -3,7 +3,13 @@
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type StitchAuth, stitchAuth, stitchErrorHandler, stitchProxy } from '@stitch-auth/express'
+import {
+  getStitchToken,
+  type StitchAuth,
+  stitchAuth,
+  stitchErrorHandler,
+  stitchProxy,
+} from '@stitch-auth/express'
 import express, { type RequestHandler } from 'express'
 import type { DemoPageConfig } from './api-types.js'
 import type { ShopOperations } from './shop.js'
@@ -75,9 +81,9 @@ export function createShopApp(options: ShopAppOptions): express.Express {
     }),
   )
 
-  // A server-side route that needs a token: req.stitchToken, from the shared cache.
+  // A server-side route that needs a token: getStitchToken(req), from the shared cache.
   app.get('/api/whoami', stitchAuth({ client: stitch }), (req, res) => {
-    res.set('Cache-Control', 'no-store').json(describeToken('express', req.stitchToken))
+    res.set('Cache-Control', 'no-store').json(describeToken('express', getStitchToken(req)))
   })
 
   app.get('/api/config', (_req, res) => {

@@ -1,7 +1,7 @@
 import type {
+  HttpErrorBody,
   OperationInput,
   OperationOutput,
-  ProxyErrorBody,
   StitchOperations,
 } from '@stitch-auth/core'
 import {
@@ -234,8 +234,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** The `error` of a proxy error body, if `json` is one. */
-function proxyError(json: unknown): ProxyErrorBody['error'] | undefined {
+/** The `error` of core's error body, if `json` is one. */
+function proxyError(json: unknown): HttpErrorBody['error'] | undefined {
   const error = isRecord(json) ? json.error : undefined
   if (!isRecord(error) || typeof error.code !== 'string' || typeof error.message !== 'string') {
     return undefined
@@ -246,7 +246,7 @@ function proxyError(json: unknown): ProxyErrorBody['error'] | undefined {
           isRecord(issue) && typeof issue.path === 'string' && typeof issue.message === 'string',
       )
     : undefined
-  return { ...error, issues } as ProxyErrorBody['error']
+  return { ...error, issues } as HttpErrorBody['error']
 }
 
 /** `Retry-After` (delay-seconds or an HTTP date) in milliseconds, rounded up to whole seconds. */

@@ -1,4 +1,4 @@
-import type { ProxyErrorBody, ProxyErrorCode } from '@stitch-auth/core'
+import type { HttpErrorCode, HttpErrorIssue } from '@stitch-auth/core'
 
 /**
  * What went wrong, broadly:
@@ -20,12 +20,14 @@ export type StitchProxyErrorKind =
   | 'response'
 
 /**
- * A stable code to match on: the proxy's own codes (`invalid_input`, `unknown_operation`,
- * `upstream_unavailable`, …) for answers it sent, and the client's for everything else.
- * `http_error` is a 4xx/5xx that did not come from the proxy (a gateway, a 404 page).
+ * A stable code to match on: core's `HttpErrorCode`, the one set every stitch-auth server
+ * answers with, for answers the proxy sent (its refusals, `invalid_input`, `unknown_operation`,
+ * …, and the server's failures, `STITCH_AUTH_ENDPOINT_UNAVAILABLE`, …), and the client's for
+ * everything else. `http_error` is a 4xx/5xx that did not come from the proxy (a gateway, a
+ * 404 page).
  */
 export type StitchProxyErrorCode =
-  | ProxyErrorCode
+  | HttpErrorCode
   | 'invalid_options'
   | 'network_error'
   | 'timeout'
@@ -34,7 +36,7 @@ export type StitchProxyErrorCode =
   | 'invalid_response'
 
 /** Where an input is wrong, as the proxy reports it for `invalid_input`. */
-export type StitchProxyIssue = NonNullable<ProxyErrorBody['error']['issues']>[number]
+export type StitchProxyIssue = HttpErrorIssue
 
 interface ErrorInit {
   kind: StitchProxyErrorKind
@@ -111,7 +113,7 @@ export class StitchProxyAbortError extends StitchProxyError {
 export class StitchProxyRejectedError extends StitchProxyError {
   override name = 'StitchProxyRejectedError' as const
   declare readonly kind: 'rejected'
-  declare readonly code: ProxyErrorCode | 'http_error'
+  declare readonly code: HttpErrorCode | 'http_error'
   declare readonly status: number
   /** For `invalid_input`: each field the operation's schema refused. Empty otherwise. */
   readonly issues: readonly StitchProxyIssue[]
@@ -122,11 +124,15 @@ export class StitchProxyRejectedError extends StitchProxyError {
   }
 }
 
-/** The proxy or Stitch behind it failed (5xx). `upstream_unavailable` is worth retrying. */
+/**
+ * The server or Stitch behind it failed (5xx), with the server's `code`. A 503
+ * (`STITCH_AUTH_ENDPOINT_UNAVAILABLE`, `STITCH_AUTH_API_UNAVAILABLE`, …) is worth retrying
+ * after `retryAfterMs`.
+ */
 export class StitchProxyServerError extends StitchProxyError {
   override name = 'StitchProxyServerError' as const
   declare readonly kind: 'server'
-  declare readonly code: ProxyErrorCode | 'http_error'
+  declare readonly code: HttpErrorCode | 'http_error'
   declare readonly status: number
   /** Milliseconds to wait before trying again, from the `Retry-After` header when there is one. */
   readonly retryAfterMs: number | undefined

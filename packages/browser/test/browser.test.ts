@@ -313,13 +313,13 @@ describe('in headless Chromium', () => {
     expect(raw).toMatchObject({ status: 403, body: { error: { code: 'csrf_header_missing' } } })
   })
 
-  it('Stitch unavailable: 503 upstream_unavailable with retryAfterMs', async () => {
+  it('Stitch unavailable: 503 STITCH_AUTH_ENDPOINT_UNAVAILABLE with retryAfterMs', async () => {
     sim.fault({ endpoint: 'token', status: 503, retryAfter: 7 })
     const shown = await failureShown({ baseUrl: '/cold' }, 'createPaymentRequest', VALID)
     expect(shown).toMatchObject({
       name: 'StitchProxyServerError',
       kind: 'server',
-      code: 'upstream_unavailable',
+      code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE',
       status: 503,
       retryAfterMs: 7000,
     })

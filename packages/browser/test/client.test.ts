@@ -190,9 +190,13 @@ describe('errors', () => {
     expect(csrf.message).toContain("Set the client's csrfHeader")
   })
 
-  it('upstream_unavailable: a server error with retryAfterMs from seconds or an HTTP date', async () => {
+  it('STITCH_AUTH_ENDPOINT_UNAVAILABLE: a server error with retryAfterMs from seconds or an HTTP date', async () => {
+    // Core's error body, as every stitch-auth server answers it.
     const body = {
-      error: { code: 'upstream_unavailable', message: 'Stitch is unavailable; try again shortly.' },
+      error: {
+        code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE',
+        message: 'Stitch is unavailable; try again shortly.',
+      },
     }
     const inTenSeconds = new Date(Date.now() + 10_000).toUTCString()
     const answers = [
@@ -207,12 +211,12 @@ describe('errors', () => {
     expect(seconds).toBeInstanceOf(StitchProxyServerError)
     expect(seconds).toMatchObject({
       kind: 'server',
-      code: 'upstream_unavailable',
+      code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE',
       status: 503,
       retryAfterMs: 7000,
     })
     expect(seconds.message).toBe(
-      'Stitch proxy call "pay" failed with 503 upstream_unavailable: Stitch is unavailable; try again shortly. Retry after 7 s.',
+      'Stitch proxy call "pay" failed with 503 STITCH_AUTH_ENDPOINT_UNAVAILABLE: Stitch is unavailable; try again shortly. Retry after 7 s.',
     )
     const date = (await failureOf(api.pay({}))) as StitchProxyServerError
     expect(date.retryAfterMs).toBeGreaterThanOrEqual(9000)

@@ -2,6 +2,7 @@ import {
   isStitchAuthError,
   STITCH_AUTH_ERROR_CODES,
   StitchApiError,
+  StitchApiUnavailableError,
   StitchAuthError,
   StitchConfigError,
   StitchTokenRequestError,
@@ -67,6 +68,15 @@ export function describeFailure(error: unknown, context: { apiUrl?: string } = {
       ...(tokenErrorFix(error) ? { fix: tokenErrorFix(error) } : {}),
       exitCode: EXIT_CODES.FAILED,
     }
+  }
+  if (error instanceof StitchApiUnavailableError) {
+    // An answer (a 5xx, 429) means the API is failing; none means the network or a timeout.
+    const fix =
+      error.upstreamStatus === undefined
+        ? (describeNetworkError(findFetchFailure(error.cause))?.fix ??
+          'Stitch did not answer in time or is failing: try again later, or raise --timeout on a slow network.')
+        : "Stitch's API is failing; try again in a few minutes, and contact Stitch support if it persists."
+    return { message: error.message, fix, exitCode: EXIT_CODES.UNAVAILABLE }
   }
   if (error instanceof StitchApiError) {
     const unavailable = error.retryable || error.upstreamStatus >= 500

@@ -3,7 +3,8 @@ import {
   abortError,
   STITCH_AUTH_ERROR_CODES,
   StitchApiError,
-  StitchAuthError,
+  StitchApiUnavailableError,
+  type StitchAuthError,
   type StitchGraphQLErrorDetail,
 } from './errors.js'
 import { exchange, type NoAnswer } from './network.js'
@@ -86,10 +87,8 @@ export async function postGraphQL(options: {
       retryAfterMs === undefined
         ? ''
         : ` and asked to retry after ${Math.ceil(retryAfterMs / 1000)} s`
-    throw new StitchApiError(`The Stitch API answered HTTP ${response.status}${wait}.`, {
+    throw new StitchApiUnavailableError(`The Stitch API answered HTTP ${response.status}${wait}.`, {
       status: response.status,
-      code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE,
-      retryable: true,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     })
   }
@@ -145,7 +144,10 @@ function readGraphQLAnswer(
   }
 }
 
-/** A call that got no whole answer, as an error that keeps nothing of the request. */
+/**
+ * A call that got no whole answer, as an error that keeps nothing of the request: the same
+ * class as an overloaded API's answer, so one `instanceof` covers "the API is unavailable".
+ */
 function apiUnavailable(
   failure: NoAnswer,
   options: { url: string; timeoutMs: number; signal: AbortSignal | undefined },
@@ -154,14 +156,14 @@ function apiUnavailable(
     return abortError(options.signal, 'The Stitch API call')
   }
   if (failure.kind === 'network') {
-    return new StitchAuthError(
+    return new StitchApiUnavailableError(
       `Could not reach the Stitch API at ${options.url} (${failure.detail}).`,
-      { code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE, retryable: true, cause: failure.cause },
+      { cause: failure.cause },
     )
   }
-  return new StitchAuthError(
+  return new StitchApiUnavailableError(
     `The Stitch API at ${options.url} did not answer within ${options.timeoutMs} ms.`,
-    { code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE, retryable: true },
+    {},
   )
 }
 

@@ -10,6 +10,10 @@ export const STITCH_AUTH_ERROR_CODES = {
   API_UNAVAILABLE: 'STITCH_AUTH_API_UNAVAILABLE',
   ABORTED: 'STITCH_AUTH_ABORTED',
   CLIENT_CLOSED: 'STITCH_AUTH_CLIENT_CLOSED',
+  /** A shared token cache (e.g. `@stitch-auth/redis`) failed; core itself treats that as a miss. */
+  CACHE_UNAVAILABLE: 'STITCH_AUTH_CACHE_UNAVAILABLE',
+  /** Not Stitch and not the setup: a bug, or a failure of code stitch-auth called. */
+  INTERNAL: 'STITCH_AUTH_INTERNAL',
 } as const
 
 export type StitchAuthErrorCode =
@@ -27,7 +31,11 @@ const HTTP_STATUS_BY_CODE: Record<StitchAuthErrorCode, number> = {
   // The caller went away; nobody reads the answer, but logs should not call it a server fault.
   STITCH_AUTH_ABORTED: 499,
   STITCH_AUTH_CLIENT_CLOSED: 503,
+  STITCH_AUTH_CACHE_UNAVAILABLE: 503,
+  STITCH_AUTH_INTERNAL: 500,
 }
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(STITCH_AUTH_ERROR_CODES))
 
 export interface StitchAuthErrorOptions {
   code: StitchAuthErrorCode
@@ -47,8 +55,9 @@ export class StitchAuthError extends Error {
 
   /**
    * The HTTP status a server should answer its own client with when this error ends a
-   * request (Express's and Nest's error handlers read it): 503 when Stitch is unavailable,
-   * 502 when Stitch refused or answered badly, 500 for misconfiguration.
+   * request (`toHttpErrorAnswer`, and so Express's, Nest's and the proxy's answers, read it):
+   * 503 when Stitch is unavailable, 502 when Stitch refused or answered badly, 500 for
+   * misconfiguration or an internal failure.
    */
   get statusCode(): number {
     return HTTP_STATUS_BY_CODE[this.code]
@@ -190,17 +199,17 @@ export class StitchApiError extends StitchAuthError {
   readonly errors: readonly StitchGraphQLErrorDetail[]
   /** Scopes the API said the call needs, when it failed for lack of them. */
   readonly requiredScopes: readonly string[]
-  /** How long the API asked us to wait, in milliseconds, if it said. */
-  readonly retryAfterMs: number | undefined
 
   constructor(
     message: string,
     options: {
       status: number
       errors?: readonly StitchGraphQLErrorDetail[]
-      code?: StitchAuthErrorCode
+      code?:
+        | typeof STITCH_AUTH_ERROR_CODES.API_ERROR
+        | typeof STITCH_AUTH_ERROR_CODES.API_UNAUTHENTICATED
+        | typeof STITCH_AUTH_ERROR_CODES.API_FORBIDDEN
       retryable?: boolean
-      retryAfterMs?: number
       cause?: unknown
     },
   ) {
@@ -214,6 +223,32 @@ export class StitchApiError extends StitchAuthError {
     this.requiredScopes = Object.freeze([
       ...new Set(this.errors.flatMap((error) => error.requiredScopes ?? [])),
     ])
+  }
+}
+
+/**
+ * The Stitch API could not be reached or is overloaded: no whole answer within `timeoutMs`, a
+ * lost connection, or 408, 429, 502, 503 or 504. One class whatever the cause, like the token
+ * endpoint's {@link StitchEndpointUnavailableError}. Not retried by `graphql()` (a mutation
+ * must not run twice), but `retryable`: the caller decides.
+ */
+export class StitchApiUnavailableError extends StitchAuthError {
+  override name = 'StitchApiUnavailableError' as const
+  /** The HTTP status Stitch answered with; `undefined` when no answer came. */
+  readonly upstreamStatus: number | undefined
+  /** How long the API asked us to wait, in milliseconds, if it said. */
+  readonly retryAfterMs: number | undefined
+
+  constructor(
+    message: string,
+    options: { status?: number; retryAfterMs?: number; cause?: unknown },
+  ) {
+    super(message, {
+      code: STITCH_AUTH_ERROR_CODES.API_UNAVAILABLE,
+      retryable: true,
+      cause: options.cause,
+    })
+    this.upstreamStatus = options.status
     this.retryAfterMs = options.retryAfterMs
   }
 
@@ -228,11 +263,31 @@ function retryAfterHeader(retryAfterMs: number | undefined): Record<string, stri
     : { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) }
 }
 
-/** True for any error thrown by stitch-auth, even across bundles or realms. */
-export function isStitchAuthError(error: unknown): error is StitchAuthError {
-  if (error instanceof StitchAuthError) return true
-  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined
-  return typeof code === 'string' && code.startsWith('STITCH_AUTH_')
+/**
+ * True for an error thrown by stitch-auth, also one from another copy of the package (another
+ * bundle or realm), where `instanceof` misses: it must be an error with a `name`, a `code`
+ * from {@link STITCH_AUTH_ERROR_CODES}, a boolean `retryable` and a numeric `statusCode`. An
+ * error that only borrows a `STITCH_AUTH_` code is not one, so nothing reads fields it lacks.
+ */
+export function isStitchAuthError(value: unknown): value is StitchAuthError {
+  if (value instanceof StitchAuthError) return true
+  if (!isError(value)) return false
+  const candidate = value as unknown as Record<string, unknown>
+  const { headers } = candidate
+  return (
+    typeof candidate.name === 'string' &&
+    typeof candidate.message === 'string' &&
+    typeof candidate.code === 'string' &&
+    KNOWN_CODES.has(candidate.code) &&
+    typeof candidate.retryable === 'boolean' &&
+    typeof candidate.statusCode === 'number' &&
+    (headers === undefined || (typeof headers === 'object' && headers !== null))
+  )
+}
+
+/** An `Error`, also from another realm (an iframe, a `vm` context), where `instanceof` misses. */
+function isError(value: unknown): value is Error {
+  return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]'
 }
 
 export function abortError(signal: AbortSignal, what = 'The token request'): StitchAuthError {
@@ -242,39 +297,129 @@ export function abortError(signal: AbortSignal, what = 'The token request'): Sti
   })
 }
 
-/** What a server may tell its own client about a failure, by status: enough, and no more. */
-export const PUBLIC_ERROR_MESSAGES: Readonly<Record<number, string>> = Object.freeze({
-  499: 'The request was aborted.',
-  500: 'The server is not set up correctly for Stitch.',
-  502: 'Stitch could not complete the request.',
-  503: 'Stitch is unavailable; try again shortly.',
-})
+/** Codes of requests the proxy refuses before Stitch is called: the caller's own mistakes. */
+const REQUEST_ERROR_CODES = {
+  METHOD_NOT_ALLOWED: 'method_not_allowed',
+  UNKNOWN_OPERATION: 'unknown_operation',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  CSRF_HEADER_MISSING: 'csrf_header_missing',
+  BODY_TOO_LARGE: 'body_too_large',
+  INVALID_JSON: 'invalid_json',
+  INVALID_INPUT: 'invalid_input',
+  FORBIDDEN: 'forbidden',
+} as const
 
-/** The HTTP answer for an error that ends a request: status, headers and a JSON-safe body. */
+/**
+ * Every `error.code` an HTTP error body holds, on every surface (Express's
+ * `stitchErrorHandler()`, Nest's `StitchAuthExceptionFilter`, the proxy): the proxy's refusals
+ * of a request (4xx, lower case: the caller can fix its request), and the `code` of the
+ * stitch-auth error that ended one (`STITCH_AUTH_…`: the server's call to Stitch failed).
+ */
+export const HTTP_ERROR_CODES = Object.freeze({
+  ...REQUEST_ERROR_CODES,
+  ...STITCH_AUTH_ERROR_CODES,
+} as const)
+
+export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[keyof typeof HTTP_ERROR_CODES]
+
+/** One problem with a request's input: where (a dot-separated path) and what. */
+export interface HttpErrorIssue {
+  path: string
+  message: string
+}
+
+/** The JSON body of every error answer stitch-auth gives: Express, Nest and the proxy alike. */
+export interface HttpErrorBody {
+  error: {
+    code: HttpErrorCode
+    message: string
+    /** Only for `invalid_input`: each place the input is wrong. */
+    issues?: HttpErrorIssue[]
+  }
+}
+
+/** The HTTP answer for an error that ends a request: status, headers and the JSON body. */
 export interface HttpErrorAnswer {
   status: number
   headers: Record<string, string>
-  body: { error: { code: string; message: string } }
+  body: HttpErrorBody
 }
 
 /**
- * Maps any error to the answer a server gives its own client. stitch-auth errors keep their
- * `statusCode`, `Retry-After` and `code`; the message is a fixed one per status unless
- * `exposeMessage` is set (core's messages hold no secret, but describe the server's setup).
+ * What a server may tell its own client about each failure: enough, and no more. Core's own
+ * messages hold no secret, but describe the server's setup (client id, URLs, Stitch's words).
+ */
+export const PUBLIC_ERROR_MESSAGES: Readonly<Record<StitchAuthErrorCode, string>> = Object.freeze({
+  STITCH_AUTH_CONFIG_INVALID: 'The server is not set up correctly for Stitch.',
+  STITCH_AUTH_TOKEN_REJECTED: 'Stitch could not complete the request.',
+  STITCH_AUTH_ENDPOINT_UNAVAILABLE: 'Stitch is unavailable; try again shortly.',
+  STITCH_AUTH_RESPONSE_INVALID: 'Stitch could not complete the request.',
+  STITCH_AUTH_API_ERROR: 'Stitch could not complete the request.',
+  STITCH_AUTH_API_UNAUTHENTICATED: 'Stitch could not complete the request.',
+  STITCH_AUTH_API_FORBIDDEN: 'Stitch could not complete the request.',
+  STITCH_AUTH_API_UNAVAILABLE: 'Stitch is unavailable; try again shortly.',
+  STITCH_AUTH_ABORTED: 'The request was aborted.',
+  STITCH_AUTH_CLIENT_CLOSED: 'Stitch is unavailable; try again shortly.',
+  STITCH_AUTH_CACHE_UNAVAILABLE: 'Stitch is unavailable; try again shortly.',
+  STITCH_AUTH_INTERNAL: 'The server failed unexpectedly.',
+})
+
+/**
+ * A request the proxy refuses before Stitch is called. Not thrown: the proxy hands it to
+ * {@link toHttpErrorAnswer}, so refusals and failures make one body in one place. Its message
+ * is about the caller's own request, so it is always sent.
+ */
+export class HttpRequestRefusal {
+  constructor(
+    readonly status: number,
+    readonly code: (typeof REQUEST_ERROR_CODES)[keyof typeof REQUEST_ERROR_CODES],
+    readonly message: string,
+    readonly extra: { headers?: Record<string, string>; issues?: HttpErrorIssue[] } = {},
+  ) {}
+}
+
+/**
+ * The one mapping from a failure to the answer a server gives its own client, used by
+ * Express's `stitchErrorHandler()`, Nest's `StitchAuthExceptionFilter` and the proxy:
+ * `{ error: { code, message, issues? } }`, `cache-control: no-store`, and for stitch-auth
+ * errors their `statusCode`, `headers` (`Retry-After`) and `code`. The message is
+ * {@link PUBLIC_ERROR_MESSAGES}' for the code unless `exposeMessage` is set. Anything that is
+ * not a stitch-auth error is `STITCH_AUTH_INTERNAL` (500) and its message is never sent.
  */
 export function toHttpErrorAnswer(
   error: unknown,
   options: { exposeMessage?: boolean } = {},
 ): HttpErrorAnswer {
-  const known = isStitchAuthError(error)
-  const status = known && typeof error.statusCode === 'number' ? error.statusCode : 500
-  const message =
-    known && options.exposeMessage
-      ? error.message
-      : (PUBLIC_ERROR_MESSAGES[status] ?? 'The request failed.')
+  if (error instanceof HttpRequestRefusal) {
+    const { issues, headers } = error.extra
+    return {
+      status: error.status,
+      headers: { 'cache-control': 'no-store', ...headers },
+      body: {
+        error: { code: error.code, message: error.message, ...(issues ? { issues } : {}) },
+      },
+    }
+  }
+  if (!isStitchAuthError(error)) {
+    return {
+      status: HTTP_STATUS_BY_CODE.STITCH_AUTH_INTERNAL,
+      headers: { 'cache-control': 'no-store' },
+      body: {
+        error: {
+          code: STITCH_AUTH_ERROR_CODES.INTERNAL,
+          message: PUBLIC_ERROR_MESSAGES.STITCH_AUTH_INTERNAL,
+        },
+      },
+    }
+  }
   return {
-    status,
-    headers: { 'cache-control': 'no-store', ...(known ? error.headers : undefined) },
-    body: { error: { code: known ? error.code : 'INTERNAL_ERROR', message } },
+    status: error.statusCode,
+    headers: { 'cache-control': 'no-store', ...error.headers },
+    body: {
+      error: {
+        code: error.code,
+        message: options.exposeMessage ? error.message : PUBLIC_ERROR_MESSAGES[error.code],
+      },
+    },
   }
 }

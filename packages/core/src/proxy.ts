@@ -1,6 +1,13 @@
 import type { z } from 'zod'
 import type { StitchAuth } from './client.js'
-import { StitchConfigError, toHttpErrorAnswer } from './errors.js'
+import {
+  HTTP_ERROR_CODES,
+  type HttpErrorAnswer,
+  type HttpErrorIssue,
+  HttpRequestRefusal,
+  StitchConfigError,
+  toHttpErrorAnswer,
+} from './errors.js'
 import type { StitchScope } from './scopes.js'
 
 /** What an operation's hooks know about the call: the Web request and the adapter's extras. */
@@ -91,39 +98,6 @@ export type OperationInput<TOperation> =
 export type OperationOutput<TOperation> =
   TOperation extends StitchOperation<z.ZodType, infer TOutput, never> ? Awaited<TOutput> : never
 
-/** Error codes the proxy answers with: the browser client turns them into typed errors. */
-export const PROXY_ERROR_CODES = {
-  METHOD_NOT_ALLOWED: 'method_not_allowed',
-  UNKNOWN_OPERATION: 'unknown_operation',
-  UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
-  CSRF_HEADER_MISSING: 'csrf_header_missing',
-  BODY_TOO_LARGE: 'body_too_large',
-  INVALID_JSON: 'invalid_json',
-  INVALID_INPUT: 'invalid_input',
-  FORBIDDEN: 'forbidden',
-  UPSTREAM_UNAVAILABLE: 'upstream_unavailable',
-  UPSTREAM_ERROR: 'upstream_error',
-  INTERNAL_ERROR: 'internal_error',
-} as const
-
-export type ProxyErrorCode = (typeof PROXY_ERROR_CODES)[keyof typeof PROXY_ERROR_CODES]
-
-/** The body of every proxy error response. */
-/** One problem with the browser's input: where (dot-separated path) and what. */
-export interface ProxyErrorIssue {
-  path: string
-  message: string
-}
-
-export interface ProxyErrorBody {
-  error: {
-    code: ProxyErrorCode
-    message: string
-    /** For `invalid_input`: where the input is wrong. */
-    issues?: ProxyErrorIssue[]
-  }
-}
-
 /** The default anti-CSRF header: a custom header a cross-site form or image cannot send. */
 export const PROXY_CSRF_HEADER = 'x-stitch-proxy'
 
@@ -144,13 +118,16 @@ export interface StitchProxyOptions<TOperations extends StitchOperations> {
   maxBodyBytes?: number
   /**
    * How long one operation's Stitch API call may take, answer and body included; past it the
-   * proxy answers 503 `upstream_unavailable`. Getting a token is bounded by the client's own
+   * proxy answers 503 `STITCH_AUTH_API_UNAVAILABLE`. Getting a token is bounded by the client's own
    * `attemptTimeoutMs` and `deadlineMs`.
    * @default 30000
    * @example 10_000
    */
   timeoutMs?: number
-  /** Called with every failure the proxy hides from the browser (upstream errors). Log here. */
+  /**
+   * Called with every failure the proxy answers with a fixed message (what ended the call: a
+   * `StitchAuthError`, or whatever your hooks threw). Log here.
+   */
   onError?: (error: unknown, operation: string) => void
 }
 
@@ -172,7 +149,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
  * Creates the browser-safe proxy: POST `<base>/<operation>` with a JSON body runs that
  * operation's fixed document with the validated input. Unknown operations, other methods,
  * other content types, missing anti-CSRF header, oversized or invalid bodies and keys such
- * as `__proto__` are refused before Stitch is called. Responses never carry a token.
+ * as `__proto__` are refused before Stitch is called. Responses never carry a token; every
+ * error answer is core's one `HttpErrorBody`, made by `toHttpErrorAnswer`.
  */
 export function createStitchProxyHandler<TOperations extends StitchOperations, TContext = unknown>(
   options: StitchProxyOptions<TOperations>,
@@ -191,19 +169,21 @@ export function createStitchProxyHandler<TOperations extends StitchOperations, T
         ? options.operations[name]
         : undefined
     if (!operation || name === undefined) {
-      return proxyError(404, PROXY_ERROR_CODES.UNKNOWN_OPERATION, 'No such operation.')
+      return proxyError(404, HTTP_ERROR_CODES.UNKNOWN_OPERATION, 'No such operation.')
     }
     if (request.method !== 'POST') {
-      return proxyError(405, PROXY_ERROR_CODES.METHOD_NOT_ALLOWED, 'Use POST.', { allow: 'POST' })
+      return proxyError(405, HTTP_ERROR_CODES.METHOD_NOT_ALLOWED, 'Use POST.', {
+        headers: { allow: 'POST' },
+      })
     }
     const contentType = request.headers.get('content-type') ?? ''
     if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-      return proxyError(415, PROXY_ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, 'Send application/json.')
+      return proxyError(415, HTTP_ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, 'Send application/json.')
     }
     if (!request.headers.get(csrfHeader)) {
       return proxyError(
         403,
-        PROXY_ERROR_CODES.CSRF_HEADER_MISSING,
+        HTTP_ERROR_CODES.CSRF_HEADER_MISSING,
         `Missing the ${csrfHeader} header.`,
       )
     }
@@ -212,7 +192,7 @@ export function createStitchProxyHandler<TOperations extends StitchOperations, T
     if (text === undefined) {
       return proxyError(
         413,
-        PROXY_ERROR_CODES.BODY_TOO_LARGE,
+        HTTP_ERROR_CODES.BODY_TOO_LARGE,
         `The body is over ${maxBodyBytes} bytes.`,
       )
     }
@@ -227,16 +207,18 @@ export function createStitchProxyHandler<TOperations extends StitchOperations, T
         error instanceof ForbiddenKeyError
           ? 'Keys such as __proto__ are not allowed.'
           : 'The body is not valid JSON.'
-      return proxyError(400, PROXY_ERROR_CODES.INVALID_JSON, message)
+      return proxyError(400, HTTP_ERROR_CODES.INVALID_JSON, message)
     }
 
     const parsed = await operation.input.safeParseAsync(body)
     if (!parsed.success) {
-      return proxyError(400, PROXY_ERROR_CODES.INVALID_INPUT, 'The input is invalid.', undefined, {
-        issues: parsed.error.issues.map((issue: z.core.$ZodIssue) => ({
-          path: issue.path.join('.'),
-          message: issue.message,
-        })),
+      return proxyError(400, HTTP_ERROR_CODES.INVALID_INPUT, 'The input is invalid.', {
+        issues: parsed.error.issues.map(
+          (issue: z.core.$ZodIssue): HttpErrorIssue => ({
+            path: issue.path.join('.'),
+            message: issue.message,
+          }),
+        ),
       })
     }
 
@@ -246,7 +228,7 @@ export function createStitchProxyHandler<TOperations extends StitchOperations, T
     }
     try {
       if (operation.authorize && !(await operation.authorize(call, parsed.data))) {
-        return proxyError(403, PROXY_ERROR_CODES.FORBIDDEN, 'Not allowed.')
+        return proxyError(403, HTTP_ERROR_CODES.FORBIDDEN, 'Not allowed.')
       }
       const variables = operation.toVariables
         ? await operation.toVariables(parsed.data, call)
@@ -260,7 +242,7 @@ export function createStitchProxyHandler<TOperations extends StitchOperations, T
       return Response.json({ data: output }, { headers: { 'cache-control': 'no-store' } })
     } catch (error) {
       options.onError?.(error, name)
-      return upstreamError(error)
+      return errorResponse(toHttpErrorAnswer(error))
     }
   }
 }
@@ -340,25 +322,16 @@ async function readLimited(request: Request, limit: number): Promise<string | un
   return new TextDecoder().decode(bytes)
 }
 
+/** A refusal of the request, before Stitch is called. */
 function proxyError(
   status: number,
-  code: ProxyErrorCode,
+  code: HttpRequestRefusal['code'],
   message: string,
-  headers?: Record<string, string>,
-  extra?: Pick<ProxyErrorBody['error'], 'issues'>,
+  extra?: HttpRequestRefusal['extra'],
 ): Response {
-  const body: ProxyErrorBody = { error: { code, message, ...extra } }
-  return Response.json(body, { status, headers: { 'cache-control': 'no-store', ...headers } })
+  return errorResponse(toHttpErrorAnswer(new HttpRequestRefusal(status, code, message, extra)))
 }
 
-/** Maps a failure behind the proxy to an answer that tells the browser enough and no more. */
-function upstreamError(error: unknown): Response {
-  const answer = toHttpErrorAnswer(error)
-  const code =
-    answer.status === 503
-      ? PROXY_ERROR_CODES.UPSTREAM_UNAVAILABLE
-      : answer.status === 502
-        ? PROXY_ERROR_CODES.UPSTREAM_ERROR
-        : PROXY_ERROR_CODES.INTERNAL_ERROR
-  return proxyError(answer.status, code, answer.body.error.message, answer.headers)
+function errorResponse(answer: HttpErrorAnswer): Response {
+  return Response.json(answer.body, { status: answer.status, headers: answer.headers })
 }

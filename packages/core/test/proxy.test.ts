@@ -115,7 +115,10 @@ describe('proxy engine (Web Request → Response)', () => {
     expect(response.status).toBe(503)
     expect(response.headers.get('retry-after')).toBe('4')
     expect(await response.json()).toEqual({
-      error: { code: 'upstream_unavailable', message: 'Stitch is unavailable; try again shortly.' },
+      error: {
+        code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE',
+        message: 'Stitch is unavailable; try again shortly.',
+      },
     })
     await client.close()
   })

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createStitchAuth,
   StitchApiError,
+  StitchApiUnavailableError,
   type StitchAuth,
   StitchAuthError,
   type StitchAuthOptions,
@@ -277,7 +278,7 @@ const tokenRows: Row[] = [
 const apiFailure = (status: number, retryAfter?: Failure['retryAfter']): Failure =>
   status !== 500
     ? {
-        class: StitchApiError,
+        class: StitchApiUnavailableError,
         code: 'STITCH_AUTH_API_UNAVAILABLE',
         status: 503,
         retryable: true,
@@ -330,7 +331,7 @@ const graphqlRows: Row[] = [
     apiTimeoutMs: SHORT_API_TIMEOUT_MS,
     fault: () => ({ hang: true }),
     outcome: {
-      class: StitchAuthError,
+      class: StitchApiUnavailableError,
       code: 'STITCH_AUTH_API_UNAVAILABLE',
       status: 503,
       retryable: true,
@@ -343,7 +344,7 @@ const graphqlRows: Row[] = [
     endpoint: 'graphql',
     fault: () => ({ reset: true }),
     outcome: {
-      class: StitchAuthError,
+      class: StitchApiUnavailableError,
       code: 'STITCH_AUTH_API_UNAVAILABLE',
       status: 503,
       retryable: true,

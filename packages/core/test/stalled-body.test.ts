@@ -127,7 +127,7 @@ describe('the proxy against an API body that stalls', () => {
     const response = await handle(request)
     const ms = performance.now() - started
     expect(response.status).toBe(503)
-    expect(await response.json()).toMatchObject({ error: { code: 'upstream_unavailable' } })
+    expect(await response.json()).toMatchObject({ error: { code: 'STITCH_AUTH_API_UNAVAILABLE' } })
     expect(ms).toBeLessThan(300 + MARGIN_MS)
   })
 })

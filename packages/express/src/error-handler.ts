@@ -12,9 +12,11 @@ export interface StitchErrorHandlerOptions {
 }
 
 /**
- * Error middleware that answers stitch-auth errors with JSON `{ error: { code, message } }`,
- * the error's `statusCode` (503, 502, 500) and `headers` (e.g. `Retry-After`). Any other
- * error goes on to the next error handler. Mount it after your routes.
+ * Error middleware that answers stitch-auth errors with core's one error body,
+ * `{ error: { code, message } }` (`toHttpErrorAnswer`, the same answer as Nest's filter and
+ * the proxy give), the error's `statusCode` (503, 502, 500, 499), its `headers` (e.g.
+ * `Retry-After`) and `cache-control: no-store`. Any other error goes on to the next error
+ * handler. Mount it after your routes.
  *
  * @example
  * app.use(stitchErrorHandler())

@@ -7,10 +7,10 @@ declare global {
     // strict installs (pnpm) do not let this package resolve.
     interface Request {
       /**
-       * The Stitch client token for the route's scopes. Present in handlers behind
-       * `stitchAuth()`; elsewhere it is `undefined` despite this type.
+       * The Stitch client token for the route's scopes, set by `stitchAuth()`; `undefined` on
+       * routes without it. `getStitchToken(req)` reads it as a `StitchToken` or throws.
        */
-      stitchToken: StitchToken
+      stitchToken?: StitchToken
     }
   }
 }
@@ -22,19 +22,20 @@ export {
   createStitchAuth,
   defineOperation,
   defineOperations,
+  HTTP_ERROR_CODES,
+  type HttpErrorBody,
+  type HttpErrorCode,
   isStitchAuthError,
   type OperationInput,
   type OperationOutput,
   type PaymentBeneficiary,
   type PaymentRequestOperationOptions,
   PROXY_CSRF_HEADER,
-  PROXY_ERROR_CODES,
   type ProxyCallContext,
-  type ProxyErrorBody,
-  type ProxyErrorCode,
   paymentRequestStatusOperation,
   STITCH_AUTH_ERROR_CODES,
   StitchApiError,
+  StitchApiUnavailableError,
   StitchAuth,
   StitchAuthError,
   type StitchAuthErrorCode,
@@ -53,6 +54,7 @@ export {
   stitchErrorHandler,
 } from './error-handler.js'
 export {
+  getStitchToken,
   type StitchAuthClientOptions,
   type StitchAuthMiddleware,
   type StitchAuthMiddlewareOptions,

@@ -78,6 +78,32 @@ export function stitchAuth(
   return Object.assign(middleware, { client })
 }
 
+/**
+ * The token `stitchAuth()` put on the request, typed as present. Outside `stitchAuth()` it
+ * throws a `StitchConfigError` that says where the middleware is missing.
+ *
+ * @example
+ * app.get('/checkout', stitchAuth({ client: stitch }), (req, res) => {
+ *   const token = getStitchToken(req) // StitchToken
+ * })
+ */
+export function getStitchToken(req: {
+  stitchToken?: StitchToken | undefined
+  method?: string
+  originalUrl?: string
+}): StitchToken {
+  const token = req.stitchToken
+  if (token !== undefined) return token
+  const route =
+    req.method && req.originalUrl ? ` (${req.method} ${req.originalUrl.split('?')[0]})` : ''
+  throw new StitchConfigError(
+    [
+      `no Stitch token on this request${route}: mount stitchAuth() on the route before this handler`,
+    ],
+    'Cannot read req.stitchToken',
+  )
+}
+
 function checkSharedOptions({ client, scopes, ...rest }: StitchAuthClientOptions<string>): void {
   const problems: string[] = []
   if (typeof client?.getToken !== 'function') {

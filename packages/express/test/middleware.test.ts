@@ -4,6 +4,7 @@ import express from 'express'
 import request from 'supertest'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
+  getStitchToken,
   type StitchAuth,
   StitchConfigError,
   StitchToken,
@@ -49,11 +50,11 @@ function client(overrides: Parameters<typeof createClient>[1] = {}): StitchAuth 
 function tokenApp(middleware: express.RequestHandler, seen: StitchToken[] = []) {
   const app = express()
   app.get('/token', middleware, (req, res) => {
-    seen.push(req.stitchToken)
+    seen.push(getStitchToken(req))
     res.json({
       isStitchToken: req.stitchToken instanceof StitchToken,
-      scopes: req.stitchToken.scopes,
-      preview: req.stitchToken.preview,
+      scopes: getStitchToken(req).scopes,
+      preview: getStitchToken(req).preview,
     })
   })
   return app
@@ -66,7 +67,7 @@ describe('stitchAuth()', () => {
       const api = await fetch(sim.graphqlUrl, {
         method: 'POST',
         headers: {
-          authorization: req.stitchToken.authorizationHeader,
+          authorization: getStitchToken(req).authorizationHeader,
           'content-type': 'application/json',
         },
         body: JSON.stringify({ query: 'query { __typename }' }),
@@ -111,8 +112,8 @@ describe('stitchAuth()', () => {
     const seen: StitchToken[] = []
     const app = express()
     const answer: express.RequestHandler = (req, res) => {
-      seen.push(req.stitchToken)
-      res.json({ scopes: req.stitchToken.scopes })
+      seen.push(getStitchToken(req))
+      res.json({ scopes: getStitchToken(req).scopes })
     }
     app.get(
       '/a',
@@ -137,8 +138,8 @@ describe('stitchAuth()', () => {
     const seen: StitchToken[] = []
     const app = express()
     const answer: express.RequestHandler = (req, res) => {
-      seen.push(req.stitchToken)
-      res.json({ scopes: req.stitchToken.scopes })
+      seen.push(getStitchToken(req))
+      res.json({ scopes: getStitchToken(req).scopes })
     }
     app.get('/pay', stitchAuth({ client: shared, scopes: ['client_paymentrequest'] }), answer)
     app.get('/refund', stitchAuth({ client: shared, scopes: ['client_refund'] }), answer)
@@ -159,6 +160,32 @@ describe('stitchAuth()', () => {
     expect(response.body).toMatchObject({ isStitchToken: true, scopes: ['client_refund'] })
     await request(tokenApp(middleware)).get('/token').expect(200)
     expect(sim.stats.tokenRequests.total).toBe(1)
+  })
+})
+
+describe('getStitchToken()', () => {
+  it('reads the token behind stitchAuth(), and says where the middleware is missing elsewhere', async () => {
+    const client = createClient(sim)
+    const app = express()
+    app.get('/with', stitchAuth({ client }), (req, res) => {
+      res.json({ preview: getStitchToken(req).preview })
+    })
+    app.get('/without', (req, res) => {
+      res.json({ preview: getStitchToken(req).preview })
+    })
+    app.use(
+      (error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+        res.status(500).json({ name: error.name, message: error.message })
+      },
+    )
+    const withToken = await request(app).get('/with').expect(200)
+    expect(withToken.body.preview).toMatch(/…$/)
+    const without = await request(app).get('/without?x=1').expect(500)
+    expect(without.body).toEqual({
+      name: 'StitchConfigError',
+      message:
+        'Cannot read req.stitchToken:\n  - no Stitch token on this request (GET /without): mount stitchAuth() on the route before this handler',
+    })
   })
 })
 
@@ -264,6 +291,20 @@ describe('stitchErrorHandler()', () => {
     })
     app.use(stitchErrorHandler())
     const response = await request(app).get('/boom').expect(418)
+    expect(response.headers['content-type']).toMatch(/^text\/html/)
+  })
+
+  it('passes on an error that only borrows a STITCH_AUTH_ code', async () => {
+    const app = express()
+    app.get('/look-alike', () => {
+      // No statusCode, retryable or headers: answering it would read fields it lacks.
+      throw Object.assign(new Error('not ours either'), {
+        status: 418,
+        code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE',
+      })
+    })
+    app.use(stitchErrorHandler())
+    const response = await request(app).get('/look-alike').expect(418)
     expect(response.headers['content-type']).toMatch(/^text\/html/)
   })
 })

@@ -267,7 +267,7 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
       expect(response.headers['retry-after']).toBe('5')
       expect(response.body).toEqual({
         error: {
-          code: 'upstream_unavailable',
+          code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE',
           message: 'Stitch is unavailable; try again shortly.',
         },
       })
@@ -284,7 +284,10 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
       })
       expect(response.status).toBe(502)
       expect(response.body).toEqual({
-        error: { code: 'upstream_error', message: 'Stitch could not complete the request.' },
+        error: {
+          code: 'STITCH_AUTH_TOKEN_REJECTED',
+          message: 'Stitch could not complete the request.',
+        },
       })
     })
 
@@ -293,18 +296,20 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
       const before = sim.paymentRequests.length
       const response = await call('createPaymentRequest')
       expect(response.status).toBe(502)
-      expect(response.body.error.code).toBe('upstream_error')
+      expect(response.body.error.code).toBe('STITCH_AUTH_API_ERROR')
       expect(sim.paymentRequests).toHaveLength(before)
     })
 
-    it('a sanitized 5xx when the API connection drops', async () => {
+    it('503 STITCH_AUTH_API_UNAVAILABLE when the API connection drops', async () => {
       sim.fault({ endpoint: 'graphql', reset: true, times: 1 })
       const response = await call('createPaymentRequest')
-      // Core lets the raw network error out of graphql(), so the engine calls it internal (500);
-      // see the report: it should become a retryable StitchAuthError and answer 503.
-      expect(response.status).toBeGreaterThanOrEqual(500)
-      expect(Object.keys(response.body)).toEqual(['error'])
-      expect(response.body.error.code).toMatch(/^(internal_error|upstream_unavailable)$/)
+      expect(response.status).toBe(503)
+      expect(response.body).toEqual({
+        error: {
+          code: 'STITCH_AUTH_API_UNAVAILABLE',
+          message: 'Stitch is unavailable; try again shortly.',
+        },
+      })
     })
 
     it('502 without Stitch details when Stitch refuses the server-side input', async () => {

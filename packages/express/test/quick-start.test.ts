@@ -6,6 +6,7 @@ import {
   createPaymentRequestOperation,
   createStitchAuth,
   defineOperations,
+  getStitchToken,
   paymentRequestStatusOperation,
   stitchAuth,
   stitchErrorHandler,
@@ -40,7 +41,7 @@ it('runs the README quick start', async () => {
   const app = express()
   app.use('/stitch', stitchProxy({ client: stitch, operations }))
   app.get('/token-expiry', stitchAuth({ client: stitch }), (req, res) => {
-    res.json({ expiresAt: req.stitchToken.expiresAt })
+    res.json({ expiresAt: getStitchToken(req).expiresAt })
   })
   app.use(stitchErrorHandler())
 

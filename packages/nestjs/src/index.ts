@@ -2,11 +2,15 @@ export {
   createPaymentRequestOperation,
   defineOperation,
   defineOperations,
+  HTTP_ERROR_CODES,
+  type HttpErrorBody,
+  type HttpErrorCode,
   isStitchAuthError,
   PROXY_CSRF_HEADER,
   paymentRequestStatusOperation,
   STITCH_AUTH_ERROR_CODES,
   StitchApiError,
+  StitchApiUnavailableError,
   StitchAuthError,
   type StitchAuthErrorCode,
   type StitchAuthEvent,
@@ -21,13 +25,13 @@ export {
   StitchTokenRequestError,
 } from '@stitch-auth/core'
 export {
+  STITCH_ERROR_ANSWER_OPTIONS,
   STITCH_PROXY_HANDLER,
   STITCH_TOKEN_PROPERTY,
 } from './stitch-auth.constants.js'
 export {
   StitchAuthExceptionFilter,
-  type StitchErrorResponseBody,
-  stitchErrorResponseBody,
+  type StitchAuthExceptionFilterOptions,
 } from './stitch-auth.filter.js'
 export type {
   NestHttpRequest,

@@ -1,6 +1,12 @@
 /** Injection token of the core proxy handler built from the module's `proxy` options. */
 export const STITCH_PROXY_HANDLER = Symbol('STITCH_PROXY_HANDLER')
 
+/**
+ * Injection token of how `StitchAuthExceptionFilter` answers (`{ exposeMessages }`), taken from
+ * the module's options. Only that is exported to other modules, not the options (the secret).
+ */
+export const STITCH_ERROR_ANSWER_OPTIONS = Symbol('STITCH_ERROR_ANSWER_OPTIONS')
+
 /** Metadata key under which `@UseStitchToken()` stores the scopes of a route. */
 export const STITCH_TOKEN_SCOPES = Symbol('STITCH_TOKEN_SCOPES')
 

@@ -1,45 +1,53 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger } from '@nestjs/common'
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  Inject,
+  Logger,
+  Optional,
+} from '@nestjs/common'
 import { HttpAdapterHost } from '@nestjs/core'
 import { StitchAuthError, toHttpErrorAnswer } from '@stitch-auth/core'
 import { type Observable, throwError } from 'rxjs'
+import { STITCH_ERROR_ANSWER_OPTIONS } from './stitch-auth.constants.js'
 
-/** The JSON body of an HTTP answer to a `StitchAuthError`. */
-export interface StitchErrorResponseBody {
-  statusCode: number
-  /** Core's stable error code, e.g. `STITCH_AUTH_ENDPOINT_UNAVAILABLE`. */
-  code: string
-  message: string
+/** How `StitchAuthExceptionFilter` answers; from the module's options, or given directly. */
+export interface StitchAuthExceptionFilterOptions {
+  /**
+   * Send the error's own message (it says what to fix, and never holds a secret or a token)
+   * instead of a fixed one per code, as `stitchErrorHandler({ exposeMessages })` of
+   * `@stitch-auth/express` does.
+   * @default false
+   */
+  exposeMessages?: boolean
 }
 
 /**
- * The answer a server gives its own client for a `StitchAuthError`: core's `statusCode`, and
- * a fixed message per status. Core's messages are free of secrets but explain the server's
- * configuration; they go to the log, not to the client.
- */
-export function stitchErrorResponseBody(error: StitchAuthError): StitchErrorResponseBody {
-  const answer = toHttpErrorAnswer(error)
-  return {
-    statusCode: answer.status,
-    code: answer.body.error.code,
-    message: answer.body.error.message,
-  }
-}
-
-/**
- * Answers a `StitchAuthError` with core's `statusCode` and `headers` (503 + `Retry-After`
- * when Stitch is down, 502 when it refused) and logs core's message. `@UseStitchToken()`
- * applies it to its routes; use it app-wide with
- * `{ provide: APP_FILTER, useClass: StitchAuthExceptionFilter }`.
+ * Answers a `StitchAuthError` with core's one error body, `{ error: { code, message } }`
+ * (`toHttpErrorAnswer`: the same answer as Express's `stitchErrorHandler()` and the proxy
+ * give), core's `statusCode`, `headers` (503 + `Retry-After` when Stitch is down, 502 when it
+ * refused) and `cache-control: no-store`, and logs core's message. `@UseStitchToken()` applies
+ * it to its routes; use it app-wide with
+ * `{ provide: APP_FILTER, useClass: StitchAuthExceptionFilter }`. It takes `exposeMessages`
+ * from `StitchAuthModule.forRoot()` where the module is visible.
  */
 @Catch(StitchAuthError)
 export class StitchAuthExceptionFilter implements ExceptionFilter<StitchAuthError> {
   readonly #logger = new Logger('StitchAuth')
+  readonly #exposeMessages: boolean
 
-  constructor(@Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Optional()
+    @Inject(STITCH_ERROR_ANSWER_OPTIONS)
+    options?: StitchAuthExceptionFilterOptions | null,
+  ) {
+    this.#exposeMessages = options?.exposeMessages === true
+  }
 
   catch(error: StitchAuthError, host: ArgumentsHost): Observable<never> | undefined {
-    const body = stitchErrorResponseBody(error)
-    const line = `${error.name} (${error.code}) → HTTP ${body.statusCode}: ${error.message}`
+    const answer = toHttpErrorAnswer(error, { exposeMessage: this.#exposeMessages })
+    const line = `${error.name} (${error.code}) → HTTP ${answer.status}: ${error.message}`
     if (error.retryable) this.#logger.warn(line)
     else this.#logger.error(line)
 
@@ -51,10 +59,10 @@ export class StitchAuthExceptionFilter implements ExceptionFilter<StitchAuthErro
       adapter.end(response)
       return undefined
     }
-    for (const [name, value] of Object.entries(error.headers ?? {})) {
+    for (const [name, value] of Object.entries(answer.headers)) {
       adapter.setHeader(response, name, value)
     }
-    adapter.reply(response, body, body.statusCode)
+    adapter.reply(response, answer.body, answer.status)
     return undefined
   }
 }

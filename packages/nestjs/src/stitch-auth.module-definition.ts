@@ -12,7 +12,10 @@ export type StitchAuthProxyOptions<TOperations extends StitchOperations = Stitch
   'client'
 >
 
-/** Options of `StitchAuthModule.forRoot()`: core's `StitchAuthOptions` plus the proxy's. */
+/**
+ * Options of `StitchAuthModule.forRoot()`: core's `StitchAuthOptions`, the proxy's, and how
+ * `StitchAuthExceptionFilter` answers.
+ */
 export interface StitchAuthModuleOptions extends StitchAuthOptions {
   /**
    * The operations the browser may call through `StitchProxyController`.
@@ -20,6 +23,16 @@ export interface StitchAuthModuleOptions extends StitchAuthOptions {
    * @example { operations: defineOperations({ createPaymentRequest: createPaymentRequestOperation({ … }) }) }
    */
   proxy?: StitchAuthProxyOptions
+  /**
+   * `StitchAuthExceptionFilter` (and so `@UseStitchToken()` routes) sends the error's own
+   * message (it says what to fix, and never holds a secret or a token) instead of a fixed one
+   * per code, like `stitchErrorHandler({ exposeMessages })` of `@stitch-auth/express`. Handy in
+   * development; it can name your client id, token URL or Stitch's own error description. The
+   * proxy never does: the browser gets fixed messages.
+   * @default false
+   * @example exposeMessages: process.env.NODE_ENV !== 'production'
+   */
+  exposeMessages?: boolean
 }
 
 /** Module-level extras: not options of the client, but of how Nest registers the module. */

@@ -5,7 +5,8 @@ import {
   StitchConfigError,
   type StitchProxyHandler,
 } from '@stitch-auth/core'
-import { STITCH_PROXY_HANDLER } from './stitch-auth.constants.js'
+import { STITCH_ERROR_ANSWER_OPTIONS, STITCH_PROXY_HANDLER } from './stitch-auth.constants.js'
+import type { StitchAuthExceptionFilterOptions } from './stitch-auth.filter.js'
 import {
   ConfigurableStitchAuthModule,
   STITCH_AUTH_MODULE_OPTIONS,
@@ -18,8 +19,18 @@ const serviceProvider: Provider = {
   provide: StitchAuthService,
   // Core validates the options here with its own schema, so a bad config fails bootstrap
   // with core's StitchConfigError listing every problem.
-  useFactory: ({ proxy: _proxy, ...options }: StitchAuthModuleOptions) =>
-    new StitchAuthService(createStitchAuth(options)),
+  useFactory: ({
+    proxy: _proxy,
+    exposeMessages: _exposeMessages,
+    ...options
+  }: StitchAuthModuleOptions) => new StitchAuthService(createStitchAuth(options)),
+  inject: [STITCH_AUTH_MODULE_OPTIONS],
+}
+
+const errorAnswerProvider: Provider = {
+  provide: STITCH_ERROR_ANSWER_OPTIONS,
+  useFactory: ({ exposeMessages }: StitchAuthModuleOptions): StitchAuthExceptionFilterOptions =>
+    Object.freeze({ exposeMessages: exposeMessages === true }),
   inject: [STITCH_AUTH_MODULE_OPTIONS],
 }
 
@@ -56,7 +67,7 @@ const proxyHandlerProvider: Provider = {
  * `StitchAuthModule.forRootAsync({ imports, inject, useFactory })`.
  */
 @Module({
-  providers: [serviceProvider, proxyHandlerProvider],
-  exports: [StitchAuthService, STITCH_PROXY_HANDLER],
+  providers: [serviceProvider, proxyHandlerProvider, errorAnswerProvider],
+  exports: [StitchAuthService, STITCH_PROXY_HANDLER, STITCH_ERROR_ANSWER_OPTIONS],
 })
 export class StitchAuthModule extends ConfigurableStitchAuthModule {}

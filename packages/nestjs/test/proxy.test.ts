@@ -352,7 +352,7 @@ describe.each(PLATFORMS)('on %s', (platform: PlatformName) => {
 
         expect(response.status).toBe(503)
         expect(response.headers.get('retry-after')).toBe('3')
-        expect(response.json).toMatchObject({ error: { code: 'upstream_unavailable' } })
+        expect(response.json).toMatchObject({ error: { code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE' } })
         expect(response.text).not.toContain(CLIENT_SECRET)
         expect(failures).toEqual([
           {

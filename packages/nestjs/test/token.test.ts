@@ -174,10 +174,12 @@ describe.each(PLATFORMS)('on %s', (platform: PlatformName) => {
 
       expect(response.status).toBe(503)
       expect(response.headers.get('retry-after')).toBe('2')
+      expect(response.headers.get('cache-control')).toBe('no-store')
       expect(response.json).toEqual({
-        statusCode: 503,
-        code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE',
-        message: 'Stitch is unavailable; try again shortly.',
+        error: {
+          code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE',
+          message: 'Stitch is unavailable; try again shortly.',
+        },
       })
       expect(response.text).not.toContain(CLIENT_SECRET)
       expect(response.text).not.toContain('Bearer')
@@ -196,9 +198,10 @@ describe.each(PLATFORMS)('on %s', (platform: PlatformName) => {
 
       expect(response.status).toBe(502)
       expect(response.json).toEqual({
-        statusCode: 502,
-        code: 'STITCH_AUTH_TOKEN_REJECTED',
-        message: 'Stitch could not complete the request.',
+        error: {
+          code: 'STITCH_AUTH_TOKEN_REJECTED',
+          message: 'Stitch could not complete the request.',
+        },
       })
       expect(response.text).not.toContain(CLIENT_SECRET)
       expect(response.text).not.toContain('invalid_scope')
@@ -208,7 +211,7 @@ describe.each(PLATFORMS)('on %s', (platform: PlatformName) => {
       const response = await request(`${running.url}/refunds/handler-fails`)
 
       expect(response.status).toBe(502)
-      expect(response.json).toMatchObject({ code: 'STITCH_AUTH_API_FORBIDDEN' })
+      expect(response.json).toMatchObject({ error: { code: 'STITCH_AUTH_API_FORBIDDEN' } })
       expect(sim.apiRequests.at(-1)).toMatchObject({
         scopes: ['client_refund'],
         outcome: 'forbidden',
@@ -249,7 +252,7 @@ describe.each(PLATFORMS)('on %s', (platform: PlatformName) => {
         const response = await request(`${app.url}/refunds/no-decorator`)
 
         expect(response.status).toBe(500)
-        expect(response.json).toMatchObject({ code: 'STITCH_AUTH_CONFIG_INVALID' })
+        expect(response.json).toMatchObject({ error: { code: 'STITCH_AUTH_CONFIG_INVALID' } })
         expect(logged.join('\n')).toContain(
           '@CurrentStitchToken() on RefundsController.noDecorator() found no token:\n  - add @UseStitchToken() to the route or its controller',
         )
@@ -274,7 +277,7 @@ describe.each(PLATFORMS)('on %s', (platform: PlatformName) => {
       try {
         const response = await request(`${app.url}/plain`)
         expect(response.status).toBe(502)
-        expect(response.json).toMatchObject({ code: 'STITCH_AUTH_TOKEN_REJECTED' })
+        expect(response.json).toMatchObject({ error: { code: 'STITCH_AUTH_TOKEN_REJECTED' } })
       } finally {
         await app.close()
       }

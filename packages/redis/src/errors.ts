@@ -1,6 +1,8 @@
+import { isStitchAuthError, STITCH_AUTH_ERROR_CODES, StitchAuthError } from '@stitch-auth/core'
+
 /**
- * Stable codes of {@link RedisTokenCacheError}. They share core's `STITCH_AUTH_` prefix, so
- * `isStitchAuthError()` from `@stitch-auth/core` recognises them too.
+ * What went wrong with Redis, finer than the `code` every {@link RedisTokenCacheError} has
+ * (core's `STITCH_AUTH_CACHE_UNAVAILABLE`): its `redisCode`.
  */
 export const REDIS_TOKEN_CACHE_ERROR_CODES = {
   /** Redis could not be reached, dropped the connection, or answered with an error. */
@@ -14,43 +16,65 @@ export const REDIS_TOKEN_CACHE_ERROR_CODES = {
 export type RedisTokenCacheErrorCode =
   (typeof REDIS_TOKEN_CACHE_ERROR_CODES)[keyof typeof REDIS_TOKEN_CACHE_ERROR_CODES]
 
+const REDIS_CODES: ReadonlySet<string> = new Set(Object.values(REDIS_TOKEN_CACHE_ERROR_CODES))
+
 /** What the cache was doing: core's cache operations, plus releasing a lease and connecting. */
 export type RedisTokenCacheOperation = 'get' | 'set' | 'delete' | 'lease' | 'release' | 'connection'
 
 /**
- * A Redis operation failed or took too long. Core catches it, reports a `cacheError` event and
- * carries on as if the cache were empty, so a user rarely sees one. Neither the message nor any
- * field holds a token, a key or the encryption key; the Redis client's error is in `cause`.
+ * A Redis operation failed or took too long. A `StitchAuthError` with core's code
+ * `STITCH_AUTH_CACHE_UNAVAILABLE` (HTTP 503, `retryable`), so `isStitchAuthError()` and every
+ * HTTP surface treat it like any other; `redisCode` says what happened. Core catches it,
+ * reports a `cacheError` event and carries on as if the cache were empty, so a user rarely sees
+ * one. Neither the message nor any field holds a token, a key or the encryption key; the Redis
+ * client's error is in `cause`.
  */
-export class RedisTokenCacheError extends Error {
+export class RedisTokenCacheError extends StitchAuthError {
   override name = 'RedisTokenCacheError' as const
-  readonly code: RedisTokenCacheErrorCode
+  declare readonly code: typeof STITCH_AUTH_ERROR_CODES.CACHE_UNAVAILABLE
+  /** What happened: Redis unavailable, too slow, or the cache closed. */
+  readonly redisCode: RedisTokenCacheErrorCode
   readonly operation: RedisTokenCacheOperation
   /** Always true: Redis failures are transient from the cache's point of view. */
-  readonly retryable = true
+  declare readonly retryable: true
 
   constructor(
     message: string,
     options: {
-      code: RedisTokenCacheErrorCode
+      redisCode: RedisTokenCacheErrorCode
       operation: RedisTokenCacheOperation
       cause?: unknown
     },
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = options.code
+    super(message, {
+      code: STITCH_AUTH_ERROR_CODES.CACHE_UNAVAILABLE,
+      retryable: true,
+      cause: options.cause,
+    })
+    this.redisCode = options.redisCode
     this.operation = options.operation
   }
 
-  toJSON(): Record<string, unknown> {
-    const { name, code, message, operation, retryable } = this
-    return { name, code, message, operation, retryable }
+  override toJSON(): Record<string, unknown> {
+    const { name, code, redisCode, message, operation, retryable } = this
+    return { name, code, redisCode, message, operation, retryable }
   }
 }
 
-/** True for a {@link RedisTokenCacheError}, even from another copy of this package. */
+/**
+ * True for a {@link RedisTokenCacheError}, even from another copy of this package: a
+ * stitch-auth error (core's `isStitchAuthError()`) named `RedisTokenCacheError`, with a
+ * `redisCode` and an `operation`.
+ */
 export function isRedisTokenCacheError(error: unknown): error is RedisTokenCacheError {
   if (error instanceof RedisTokenCacheError) return true
-  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined
-  return typeof code === 'string' && code.startsWith('STITCH_AUTH_REDIS_')
+  if (!isStitchAuthError(error)) return false
+  const candidate = error as unknown as Record<string, unknown>
+  return (
+    candidate.name === 'RedisTokenCacheError' &&
+    candidate.code === STITCH_AUTH_ERROR_CODES.CACHE_UNAVAILABLE &&
+    typeof candidate.redisCode === 'string' &&
+    REDIS_CODES.has(candidate.redisCode) &&
+    typeof candidate.operation === 'string'
+  )
 }

@@ -1,4 +1,17 @@
 export { DOCUMENTED_SCOPES, runSimulatorCli, type SimulatorCliIo } from './cli-main.js'
+export {
+  checkErrorBodyCase,
+  type ErrorBodyCall,
+  type ErrorBodyCase,
+  type ErrorBodyClientOptions,
+  type ErrorBodyExpectation,
+  type ErrorBodyServer,
+  type ErrorBodySetup,
+  type ErrorBodySurface,
+  errorBodyCaseApplies,
+  errorBodyCases,
+  runErrorBodyTable,
+} from './contracts/error-body.js'
 export { UNAUTHENTICATED_BODY, type UploadedFile } from './graphql-endpoint.js'
 export { startStitchSimulator } from './server.js'
 export type { SimulatedBusiness } from './stitch/business-lookup.js'
