@@ -1,12 +1,16 @@
 import { GraphQLError } from 'graphql'
 import type { SimulatorState } from '../state.js'
 import {
+  checkMove,
+  enumValues,
   isoNow,
   lengthProblems,
   type Money,
   type MoneyInput,
   newId,
+  oneOf,
   ownedBy,
+  readDate,
   readMoney,
   type StitchContext,
   type StitchDomain,
@@ -491,11 +495,7 @@ export function setDisbursementStatus(
   update: DisbursementStatusUpdate,
 ): SimulatedDisbursement {
   const disbursement = findDisbursement(state, id)
-  if (!MOVES[disbursement.status.type].includes(update.type)) {
-    throw new Error(
-      `Disbursement "${id}" is ${disbursement.status.type} and can't become ${update.type}`,
-    )
-  }
+  checkMove(`Disbursement "${id}"`, MOVES, disbursement.status.type, update.type)
   const date = readDate(update.date, state, `Disbursement "${id}": date`)
   switch (update.type) {
     case 'pending':
@@ -506,7 +506,7 @@ export function setDisbursementStatus(
       disbursement.status = {
         type: 'paused',
         date,
-        reason: oneOf(DISBURSEMENT_PAUSED_REASONS, update.reason, id),
+        reason: oneOf(`Disbursement "${id}"`, DISBURSEMENT_PAUSED_REASONS, update.reason),
       }
       break
     case 'completed':
@@ -521,7 +521,11 @@ export function setDisbursementStatus(
       }
       break
     case 'error': {
-      const reason = oneOf(Object.keys(DISBURSEMENT_ERROR_REASONS), update.reason, id)
+      const reason = oneOf(
+        `Disbursement "${id}"`,
+        Object.keys(DISBURSEMENT_ERROR_REASONS),
+        update.reason,
+      )
       const description = update.description ?? DISBURSEMENT_ERROR_REASONS[reason]
       disbursement.status = { type: 'error', date, reason, description }
       break
@@ -530,30 +534,17 @@ export function setDisbursementStatus(
       disbursement.status = { type: 'cancelled', date, reason: update.reason }
       break
     case 'reversed': {
-      const reason = oneOf(Object.keys(DISBURSEMENT_REVERSED_REASONS), update.reason, id)
+      const reason = oneOf(
+        `Disbursement "${id}"`,
+        Object.keys(DISBURSEMENT_REVERSED_REASONS),
+        update.reason,
+      )
       const description = update.description ?? DISBURSEMENT_REVERSED_REASONS[reason]
       disbursement.status = { type: 'reversed', date, reason, description }
       break
     }
   }
   return disbursement
-}
-
-function readDate(value: string | undefined, state: SimulatorState, what: string): string {
-  const at = value === undefined ? state.now() : Date.parse(value)
-  if (Number.isNaN(at)) throw new Error(`${what} must be an ISO 8601 date (got ${value})`)
-  return new Date(at).toISOString()
-}
-
-// Tests may call from plain JavaScript; a reason outside the enum would only fail later, when
-// GraphQL serializes it.
-function oneOf<T extends string>(values: readonly string[], value: T, id: string): T {
-  if (!values.includes(value)) {
-    throw new Error(
-      `Disbursement "${id}": reason must be one of ${values.join(', ')} (got ${value})`,
-    )
-  }
-  return value
 }
 
 /** The object GraphQL serves for a disbursement; `Money` is a scalar, so amounts are plain objects. */
@@ -623,12 +614,4 @@ function statusToGraphQL(status: DisbursementStatus): object {
         date: status.date,
       }
   }
-}
-
-function enumValues(values: readonly string[], deprecated: readonly string[]): string {
-  return values
-    .map((value) =>
-      deprecated.includes(value) ? `${value} @deprecated(reason: "No longer supported")` : value,
-    )
-    .join('\n      ')
 }

@@ -151,3 +151,43 @@ export function ownedBy<T extends { clientId: string }>(
 ): T | undefined {
   return value !== undefined && value.clientId === context.token.clientId ? value : undefined
 }
+
+/**
+ * For the status setters tests call (`setRefundStatus`, `setDisbursementStatus`): refuses a
+ * move the state machine does not allow, naming the object and both states.
+ */
+export function checkMove<S extends string>(
+  what: string,
+  moves: Readonly<Record<S, readonly S[]>>,
+  from: S,
+  to: S,
+): void {
+  if (!moves[from].includes(to)) throw new Error(`${what} is ${from} and can't become ${to}`)
+}
+
+/** A status date given by a test (ISO 8601), or the simulator's now. */
+export function readDate(value: string | undefined, state: SimulatorState, what: string): string {
+  const at = value === undefined ? state.now() : Date.parse(value)
+  if (Number.isNaN(at)) throw new Error(`${what} must be an ISO 8601 date (got ${value})`)
+  return new Date(at).toISOString()
+}
+
+/**
+ * Tests may call from plain JavaScript; a reason outside the enum would only fail later, when
+ * GraphQL serializes it.
+ */
+export function oneOf<T extends string>(what: string, values: readonly string[], value: T): T {
+  if (!values.includes(value)) {
+    throw new Error(`${what}: reason must be one of ${values.join(', ')} (got ${value})`)
+  }
+  return value
+}
+
+/** The values of an SDL enum, one a line, with Stitch's deprecated ones marked. */
+export function enumValues(values: readonly string[], deprecated: readonly string[] = []): string {
+  return values
+    .map((value) =>
+      deprecated.includes(value) ? `${value} @deprecated(reason: "No longer supported")` : value,
+    )
+    .join('\n      ')
+}

@@ -1,11 +1,15 @@
 import type { SimulatorState } from '../state.js'
 import {
+  checkMove,
+  enumValues,
   isoNow,
   lengthProblems,
   type Money,
   type MoneyInput,
   newId,
+  oneOf,
   ownedBy,
+  readDate,
   readMoney,
   type StitchContext,
   type StitchDomain,
@@ -295,9 +299,7 @@ export function setRefundStatus(
 ): SimulatedRefund {
   const refund = state.refunds.get(id)
   if (refund === undefined) throw new Error(`No refund with id "${id}"`)
-  if (!MOVES[refund.status.type].includes(update.type)) {
-    throw new Error(`Refund "${id}" is ${refund.status.type} and can't become ${update.type}`)
-  }
+  checkMove(`Refund "${id}"`, MOVES, refund.status.type, update.type)
   const date = readDate(update.date, state, `Refund "${id}": date`)
   switch (update.type) {
     case 'pending':
@@ -319,33 +321,18 @@ export function setRefundStatus(
       refund.status = {
         type: 'error',
         date,
-        reason: oneOf(REFUND_ERROR_REASONS, update.reason, id),
+        reason: oneOf(`Refund "${id}"`, REFUND_ERROR_REASONS, update.reason),
       }
       break
     case 'paused':
       refund.status = {
         type: 'paused',
         date,
-        reason: oneOf(REFUND_PAUSED_REASONS, update.reason, id),
+        reason: oneOf(`Refund "${id}"`, REFUND_PAUSED_REASONS, update.reason),
       }
       break
   }
   return refund
-}
-
-function readDate(value: string | undefined, state: SimulatorState, what: string): string {
-  const at = value === undefined ? state.now() : Date.parse(value)
-  if (Number.isNaN(at)) throw new Error(`${what} must be an ISO 8601 date (got ${value})`)
-  return new Date(at).toISOString()
-}
-
-// Tests may call from plain JavaScript; a reason outside the enum would only fail later, when
-// GraphQL serializes it.
-function oneOf<T extends string>(values: readonly T[], value: T, id: string): T {
-  if (!values.includes(value)) {
-    throw new Error(`Refund "${id}": reason must be one of ${values.join(', ')} (got ${value})`)
-  }
-  return value
 }
 
 /** The object GraphQL serves for a refund; `Money` is a scalar, so amounts are plain objects. */
@@ -381,12 +368,4 @@ function statusToGraphQL(status: RefundStatus): object {
     case 'paused':
       return { __typename: 'RefundPaused', date: status.date, reason: status.reason }
   }
-}
-
-function enumValues(values: readonly string[], deprecated: readonly string[]): string {
-  return values
-    .map((value) =>
-      deprecated.includes(value) ? `${value} @deprecated(reason: "No longer supported")` : value,
-    )
-    .join('\n      ')
 }
