@@ -7,7 +7,9 @@ import {
   type StitchScope,
   type StitchToken,
 } from '@stitch-auth/core'
+import { describeIssues } from '@stitch-auth/core/node'
 import type { RequestHandler } from 'express'
+import { z } from 'zod'
 
 /** `stitchAuth()` with a client shared by several routes, so they share one token cache. */
 export interface StitchAuthClientOptions<TScope extends string = StitchScope> {
@@ -104,23 +106,58 @@ export function getStitchToken(req: {
   )
 }
 
-function checkSharedOptions({ client, scopes, ...rest }: StitchAuthClientOptions<string>): void {
-  const problems: string[] = []
-  if (typeof client?.getToken !== 'function') {
-    problems.push('"client" must be a client from createStitchAuth()')
+const NON_EMPTY_SCOPES = 'must be a non-empty array of scopes'
+
+const sharedOptionsSchema = z
+  .strictObject(
+    {
+      client: z.custom<StitchAuth<string>>(
+        (value) => typeof (value as Partial<StitchAuth<string>> | null)?.getToken === 'function',
+        // Not aborting, so the checks of how client and scopes combine still run.
+        { abort: false, message: 'must be a client from createStitchAuth()' },
+      ),
+      scopes: z.array(z.unknown(), { error: NON_EMPTY_SCOPES }).min(1, NON_EMPTY_SCOPES).optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `give "client" or client options, not both (also got: ${issue.keys.join(', ')})`
+          : undefined,
+    },
+  )
+  .superRefine(
+    (options, context) => {
+      // Read as given: a field may have failed its own check above.
+      const { client, scopes } = options as {
+        client?: Partial<StitchAuth<string>>
+        scopes?: unknown
+      }
+      if (scopes === undefined) {
+        if (client?.options?.defaultScopes === undefined) {
+          context.addIssue({
+            code: 'custom',
+            path: ['scopes'],
+            message: 'is required when the client has no default scopes',
+          })
+        }
+      } else if (Array.isArray(scopes) && scopes.length > 0 && client?.options) {
+        // Core's own scope check, so a typo fails here, at start-up, with core's message.
+        for (const problem of findScopeProblems(scopes, client.options.allowUnknownScopes)) {
+          context.addIssue({ code: 'custom', message: `"scopes": ${problem}` })
+        }
+      }
+    },
+    // Also when a field is wrong, so every problem is listed at once.
+    { when: () => true },
+  )
+
+/**
+ * Validates only: the middleware keeps the caller's own `scopes` array (core caches by array
+ * identity), not the copy zod would hand back.
+ */
+function checkSharedOptions(options: StitchAuthClientOptions<string>): void {
+  const parsed = sharedOptionsSchema.safeParse(options)
+  if (!parsed.success) {
+    throw new StitchConfigError(describeIssues(parsed.error.issues), 'Invalid stitchAuth() options')
   }
-  const extra = Object.keys(rest)
-  if (extra.length > 0) {
-    problems.push(`give "client" or client options, not both (also got: ${extra.join(', ')})`)
-  }
-  if (scopes !== undefined && (!Array.isArray(scopes) || scopes.length === 0)) {
-    problems.push('"scopes" must be a non-empty array of scopes')
-  } else if (scopes === undefined && client?.options?.defaultScopes === undefined) {
-    problems.push('"scopes" is required when the client has no default scopes')
-  } else if (client?.options && scopes !== undefined) {
-    // Core's own scope check, so a typo fails here, at start-up, with core's message.
-    const scopeProblems = findScopeProblems(scopes, client.options.allowUnknownScopes)
-    problems.push(...scopeProblems.map((problem) => `"scopes": ${problem}`))
-  }
-  if (problems.length > 0) throw new StitchConfigError(problems, 'Invalid stitchAuth() options')
 }

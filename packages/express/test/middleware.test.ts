@@ -356,6 +356,40 @@ describe('construction', () => {
     ])
   })
 
+  it('lists every problem of shared-client options at once', () => {
+    const error = fail(() => stitchAuth({ client: {}, scopes: [], clientId: 'x' } as never))
+    expect(error).toMatchObject({ name: 'StitchConfigError', code: 'STITCH_AUTH_CONFIG_INVALID' })
+    expect(error.message).toMatch(/^Invalid stitchAuth\(\) options:\n {2}- /)
+    expect(error.issues).toHaveLength(3)
+    expect(error.issues).toEqual(
+      expect.arrayContaining([
+        '"client" must be a client from createStitchAuth()',
+        'give "client" or client options, not both (also got: clientId)',
+        '"scopes" must be a non-empty array of scopes',
+      ]),
+    )
+
+    const withoutDefaults = client({ scopes: undefined })
+    const missing = fail(() => stitchAuth({ client: withoutDefaults, tokenUrl: 'x' } as never))
+    expect(missing.issues).toHaveLength(2)
+    expect(missing.issues).toEqual(
+      expect.arrayContaining([
+        'give "client" or client options, not both (also got: tokenUrl)',
+        '"scopes" is required when the client has no default scopes',
+      ]),
+    )
+
+    const typos = fail(() =>
+      stitchAuth({ client: client(), scopes: ['client_refnd', 'two words'] as never[] }),
+    )
+    expect(typos.issues).toEqual([
+      expect.stringMatching(
+        /^"scopes": unknown scope "client_refnd"\. Did you mean "client_refund"\?/,
+      ),
+      '"scopes": scope "two words" contains whitespace; pass each scope as its own array item',
+    ])
+  })
+
   it('never puts the secret in a construction error', () => {
     const error = fail(() =>
       stitchAuth({ clientId: 'x', clientSecret: CLIENT_SECRET, tokenUrl: 'http://example.com' }),

@@ -7,6 +7,12 @@ export const STITCH_PROXY_HANDLER = Symbol('STITCH_PROXY_HANDLER')
  */
 export const STITCH_ERROR_ANSWER_OPTIONS = Symbol('STITCH_ERROR_ANSWER_OPTIONS')
 
+/**
+ * Injection token of the module's validated options (`resolveModuleOptions`): the client and
+ * the module's own settings. Never exported to other modules.
+ */
+export const STITCH_AUTH_RESOLVED_OPTIONS = Symbol('STITCH_AUTH_RESOLVED_OPTIONS')
+
 /** Metadata key under which `@UseStitchToken()` stores the scopes of a route. */
 export const STITCH_TOKEN_SCOPES = Symbol('STITCH_TOKEN_SCOPES')
 

@@ -1,49 +1,52 @@
 import { Logger, Module, type Provider } from '@nestjs/common'
+import { createStitchProxyHandler, type StitchProxyHandler } from '@stitch-auth/core'
 import {
-  createStitchAuth,
-  createStitchProxyHandler,
-  StitchConfigError,
-  type StitchProxyHandler,
-} from '@stitch-auth/core'
-import { STITCH_ERROR_ANSWER_OPTIONS, STITCH_PROXY_HANDLER } from './stitch-auth.constants.js'
+  STITCH_AUTH_RESOLVED_OPTIONS,
+  STITCH_ERROR_ANSWER_OPTIONS,
+  STITCH_PROXY_HANDLER,
+} from './stitch-auth.constants.js'
 import type { StitchAuthExceptionFilterOptions } from './stitch-auth.filter.js'
 import {
   ConfigurableStitchAuthModule,
   STITCH_AUTH_MODULE_OPTIONS,
-  type StitchAuthModuleOptions,
 } from './stitch-auth.module-definition.js'
+import {
+  type ResolvedStitchAuthModuleOptions,
+  resolveModuleOptions,
+} from './stitch-auth.options.js'
 import type { StitchProxyContext } from './stitch-auth.proxy.js'
 import { StitchAuthService } from './stitch-auth.service.js'
 
+const optionsProvider: Provider = {
+  provide: STITCH_AUTH_RESOLVED_OPTIONS,
+  // Every option is checked here, once: a bad config (from forRoot or forRootAsync) fails
+  // bootstrap with one StitchConfigError listing every problem, core's and the module's.
+  useFactory: resolveModuleOptions,
+  inject: [STITCH_AUTH_MODULE_OPTIONS],
+}
+
 const serviceProvider: Provider = {
   provide: StitchAuthService,
-  // Core validates the options here with its own schema, so a bad config fails bootstrap
-  // with core's StitchConfigError listing every problem.
-  useFactory: ({
-    proxy: _proxy,
-    exposeMessages: _exposeMessages,
-    ...options
-  }: StitchAuthModuleOptions) => new StitchAuthService(createStitchAuth(options)),
-  inject: [STITCH_AUTH_MODULE_OPTIONS],
+  useFactory: ({ client }: ResolvedStitchAuthModuleOptions) => new StitchAuthService(client),
+  inject: [STITCH_AUTH_RESOLVED_OPTIONS],
 }
 
 const errorAnswerProvider: Provider = {
   provide: STITCH_ERROR_ANSWER_OPTIONS,
-  useFactory: ({ exposeMessages }: StitchAuthModuleOptions): StitchAuthExceptionFilterOptions =>
-    Object.freeze({ exposeMessages: exposeMessages === true }),
-  inject: [STITCH_AUTH_MODULE_OPTIONS],
+  useFactory: ({
+    exposeMessages,
+  }: ResolvedStitchAuthModuleOptions): StitchAuthExceptionFilterOptions =>
+    Object.freeze({ exposeMessages }),
+  inject: [STITCH_AUTH_RESOLVED_OPTIONS],
 }
 
 const proxyHandlerProvider: Provider = {
   provide: STITCH_PROXY_HANDLER,
   useFactory: (
-    { proxy }: StitchAuthModuleOptions,
+    { proxy }: ResolvedStitchAuthModuleOptions,
     stitch: StitchAuthService,
   ): StitchProxyHandler<StitchProxyContext> | null => {
     if (proxy === undefined) return null
-    if (typeof proxy.operations !== 'object' || proxy.operations === null) {
-      throw new StitchConfigError(['"proxy.operations" must be an object of named operations'])
-    }
     const logger = new Logger('StitchAuthProxy')
     return createStitchProxyHandler<typeof proxy.operations, StitchProxyContext>({
       ...proxy,
@@ -58,7 +61,7 @@ const proxyHandlerProvider: Provider = {
         }),
     })
   },
-  inject: [STITCH_AUTH_MODULE_OPTIONS, StitchAuthService],
+  inject: [STITCH_AUTH_RESOLVED_OPTIONS, StitchAuthService],
 }
 
 /**
@@ -67,7 +70,7 @@ const proxyHandlerProvider: Provider = {
  * `StitchAuthModule.forRootAsync({ imports, inject, useFactory })`.
  */
 @Module({
-  providers: [serviceProvider, proxyHandlerProvider, errorAnswerProvider],
+  providers: [optionsProvider, serviceProvider, proxyHandlerProvider, errorAnswerProvider],
   exports: [StitchAuthService, STITCH_PROXY_HANDLER, STITCH_ERROR_ANSWER_OPTIONS],
 })
 export class StitchAuthModule extends ConfigurableStitchAuthModule {}

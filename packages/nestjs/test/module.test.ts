@@ -228,6 +228,33 @@ describe.each(PLATFORMS)('on %s', (platform: PlatformName) => {
       await expect(failure).rejects.not.toThrow(CLIENT_SECRET)
     })
 
+    it('lists the module’s own problems with core’s in one StitchConfigError', async () => {
+      const options = {
+        ...simulatorOptions(sim),
+        refreshJitter: 3,
+        proxy: { operations: null },
+        exposeMessages: 'yes',
+      } as unknown as StitchAuthModuleOptions
+
+      const error = await createApp(platform, appWith(StitchAuthModule.forRoot(options))).then(
+        async (app) => {
+          await app.close()
+          throw new Error('expected bootstrap to fail')
+        },
+        (failure: unknown) => failure as StitchConfigError,
+      )
+
+      expect(error).toBeInstanceOf(StitchConfigError)
+      expect(error.code).toBe('STITCH_AUTH_CONFIG_INVALID')
+      expect(error.message).toMatch(/^Invalid stitch-auth options:\n {2}- /)
+      expect(error.issues).toEqual([
+        expect.stringMatching(/^"refreshJitter" /),
+        '"proxy.operations" must be an object of named operations',
+        '"exposeMessages" must be true or false',
+      ])
+      expect(`${error.message}${JSON.stringify(error)}`).not.toContain(CLIENT_SECRET)
+    })
+
     it('rejects the proxy controller when the module has no proxy options', async () => {
       @Module({
         imports: [StitchAuthModule.forRoot(simulatorOptions(sim))],
@@ -261,6 +288,28 @@ describe('without an HTTP platform', () => {
     expect(stitch.client.clientId).toBe('nest-client')
     expect(JSON.stringify(stitch.client)).not.toContain(CLIENT_SECRET)
     await moduleRef.close()
+  })
+
+  it('forRootAsync options are checked like forRoot’s, every problem at once', async () => {
+    const { clientSecret: _secret, ...withoutSecret } = simulatorOptions(sim)
+    const compile = Test.createTestingModule({
+      imports: [
+        appWith(
+          StitchAuthModule.forRootAsync({
+            useFactory: () => ({ ...withoutSecret, proxy: null }) as never,
+          }),
+        ),
+      ],
+    }).compile()
+
+    await expect(compile).rejects.toMatchObject({
+      name: 'StitchConfigError',
+      code: 'STITCH_AUTH_CONFIG_INVALID',
+      issues: [
+        'give either "clientSecret" or "privateKey" (a certificate-based client)',
+        '"proxy" must be an object with "operations"',
+      ],
+    })
   })
 
   it('Test.createTestingModule().compile() rejects when forRootAsync gives no secret', async () => {

@@ -1,5 +1,7 @@
 import { StitchConfigError } from '@stitch-auth/core'
+import { describeIssues } from '@stitch-auth/core/node'
 import type { RedisClientOptions } from 'redis'
+import { z } from 'zod'
 import type { RedisTokenCacheListener } from './events.js'
 
 /**
@@ -83,6 +85,128 @@ export interface ResolvedRedisTokenCacheOptions {
 
 export const MIN_KEY_LENGTH = 32
 
+const KEY_HINT = 'generate one with `openssl rand -base64 32`'
+
+type EncryptionKeyInput = RedisTokenCacheOptions['encryptionKey']
+
+const isKeyInput = (value: unknown): value is EncryptionKeyInput =>
+  typeof value === 'string' || value instanceof Uint8Array || value instanceof ArrayBuffer
+
+// A string is measured in characters, the unit users count in; each is at least one UTF-8 byte.
+const keyLength = (key: EncryptionKeyInput): number =>
+  typeof key === 'string' ? key.length : key.byteLength
+
+// Says how long the key is, never what it is.
+function keyProblem(value: unknown): string {
+  if (value === undefined) {
+    return `is required: a random secret of at least ${MIN_KEY_LENGTH} characters; ${KEY_HINT}`
+  }
+  if (!isKeyInput(value)) return 'must be a string, a Uint8Array or an ArrayBuffer'
+  const unit = typeof value === 'string' ? 'characters' : 'bytes'
+  return `must be at least ${MIN_KEY_LENGTH} ${unit} (got ${keyLength(value)}); ${KEY_HINT}`
+}
+
+const milliseconds = (min: number, fallback: number) => {
+  const problem = (issue: { input?: unknown }) =>
+    `must be an integer of at least ${min} milliseconds (got ${String(issue.input)})`
+  return z
+    .number({ error: problem })
+    .refine((value) => Number.isInteger(value) && value >= min, { error: problem })
+    .default(fallback)
+}
+
+const redisUrl = z
+  .string({ error: 'must be a string such as redis://localhost:6379' })
+  .superRefine((value, context) => {
+    // The URL may hold a password: a problem names its protocol at most.
+    if (!URL.canParse(value)) {
+      context.addIssue({
+        code: 'custom',
+        message: 'must be an absolute URL such as redis://localhost:6379',
+      })
+      return
+    }
+    const { protocol } = new URL(value)
+    if (protocol !== 'redis:' && protocol !== 'rediss:') {
+      context.addIssue({ code: 'custom', message: `must use redis: or rediss: (got ${protocol})` })
+    }
+  })
+
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null
+
+// `z.custom` aborts by default, which would skip the checks of how options combine; none of
+// these does, so every problem is listed at once.
+const optionsSchema = z
+  .strictObject(
+    {
+      client: z
+        .custom<RedisCommandClient>(looksLikeClient, {
+          abort: false,
+          message:
+            'must be a node-redis client from createClient() (cluster and sentinel clients are not supported)',
+        })
+        .optional(),
+      url: redisUrl.optional(),
+      clientOptions: z
+        .custom<Omit<RedisClientOptions, 'url'>>(isObject, {
+          abort: false,
+          message: 'must be an object of node-redis client options',
+        })
+        .optional(),
+      encryptionKey: z
+        .custom<EncryptionKeyInput>(
+          (value) => isKeyInput(value) && keyLength(value) >= MIN_KEY_LENGTH,
+          { abort: false, error: (issue) => keyProblem(issue.input) },
+        )
+        // A private copy: the caller's bytes are never kept nor wiped.
+        .transform(
+          (key): Uint8Array<ArrayBuffer> =>
+            typeof key === 'string'
+              ? new TextEncoder().encode(key)
+              : new Uint8Array(key instanceof ArrayBuffer ? new Uint8Array(key) : key),
+        ),
+      keyPrefix: z.string({ error: 'must be a string' }).default('stitch-auth:'),
+      operationTimeoutMs: milliseconds(1, 250),
+      maxReconnectDelayMs: milliseconds(1, 2_000),
+      leaseHoldAfterWriteMs: milliseconds(0, 1_000),
+      onEvent: z
+        .custom<RedisTokenCacheListener>((value) => typeof value === 'function', {
+          abort: false,
+          message: 'must be a function',
+        })
+        .optional(),
+    },
+    {
+      error: (issue) => {
+        if (issue.code === 'invalid_type') {
+          return 'options must be an object with "encryptionKey" and "client" or "url"'
+        }
+        if (issue.code === 'unrecognized_keys') {
+          const names = issue.keys.map((key) => `"${key}"`).join(', ')
+          return issue.keys.length === 1
+            ? `${names} is not an option of createRedisTokenCache`
+            : `${names} are not options of createRedisTokenCache`
+        }
+        return undefined
+      },
+    },
+  )
+  .superRefine(
+    ({ client, url, clientOptions }, context) => {
+      const problem = (message: string) => context.addIssue({ code: 'custom', message })
+      if (client !== undefined && url !== undefined) {
+        problem('give "client" or "url", not both')
+      } else if (client === undefined && url === undefined) {
+        problem('give "client" (a connected node-redis client) or "url" (e.g. redis://host:6379)')
+      }
+      if (clientOptions !== undefined && url === undefined) {
+        problem('"clientOptions" applies only together with "url"')
+      }
+    },
+    // Also when a field is wrong; only not when the options are not an object at all.
+    { when: (payload) => isObject(payload.value) },
+  )
+
 /**
  * Validates the options at once, listing every problem in one `StitchConfigError`. Returns the
  * resolved options and the key material (a private copy of the bytes).
@@ -94,142 +218,27 @@ export function resolveOptions(input: unknown): {
   url: string | undefined
   clientOptions: Omit<RedisClientOptions, 'url'>
 } {
-  if (typeof input !== 'object' || input === null) {
+  const parsed = optionsSchema.safeParse(input)
+  if (!parsed.success) {
     throw new StitchConfigError(
-      ['options must be an object with "encryptionKey" and "client" or "url"'],
+      describeIssues(parsed.error.issues),
       'Invalid @stitch-auth/redis options',
     )
   }
-  const raw = input as Record<string, unknown>
-  const problems: string[] = []
-
-  const known = new Set([
-    'client',
-    'url',
-    'clientOptions',
-    'encryptionKey',
-    'keyPrefix',
-    'operationTimeoutMs',
-    'maxReconnectDelayMs',
-    'leaseHoldAfterWriteMs',
-    'onEvent',
-  ])
-  for (const name of Object.keys(raw)) {
-    if (!known.has(name)) problems.push(`"${name}" is not an option of createRedisTokenCache`)
-  }
-
-  if (raw.client !== undefined && raw.url !== undefined) {
-    problems.push('give "client" or "url", not both')
-  } else if (raw.client === undefined && raw.url === undefined) {
-    problems.push('give "client" (a connected node-redis client) or "url" (e.g. redis://host:6379)')
-  }
-  if (raw.client !== undefined && !looksLikeClient(raw.client)) {
-    problems.push(
-      '"client" must be a node-redis client from createClient() (cluster and sentinel clients are not supported)',
-    )
-  }
-  if (raw.url !== undefined) {
-    const problem = checkUrl(raw.url)
-    if (problem) problems.push(`"url" ${problem}`)
-  }
-  if (raw.clientOptions !== undefined) {
-    if (raw.url === undefined) problems.push('"clientOptions" applies only together with "url"')
-    if (typeof raw.clientOptions !== 'object' || raw.clientOptions === null) {
-      problems.push('"clientOptions" must be an object of node-redis client options')
-    }
-  }
-
-  const secret = keyBytes(raw.encryptionKey, problems)
-
-  if (raw.keyPrefix !== undefined && typeof raw.keyPrefix !== 'string') {
-    problems.push('"keyPrefix" must be a string')
-  }
-  const operationTimeoutMs = integer(raw, 'operationTimeoutMs', 250, 1, problems)
-  const maxReconnectDelayMs = integer(raw, 'maxReconnectDelayMs', 2_000, 1, problems)
-  const leaseHoldAfterWriteMs = integer(raw, 'leaseHoldAfterWriteMs', 1_000, 0, problems)
-  if (raw.onEvent !== undefined && typeof raw.onEvent !== 'function') {
-    problems.push('"onEvent" must be a function')
-  }
-
-  if (problems.length > 0) {
-    throw new StitchConfigError(problems, 'Invalid @stitch-auth/redis options')
-  }
+  const { encryptionKey, client, url, clientOptions, ...options } = parsed.data
   return {
     options: Object.freeze({
-      keyPrefix: (raw.keyPrefix as string | undefined) ?? 'stitch-auth:',
-      operationTimeoutMs,
-      maxReconnectDelayMs,
-      leaseHoldAfterWriteMs,
-      onEvent: raw.onEvent as RedisTokenCacheListener | undefined,
+      keyPrefix: options.keyPrefix,
+      operationTimeoutMs: options.operationTimeoutMs,
+      maxReconnectDelayMs: options.maxReconnectDelayMs,
+      leaseHoldAfterWriteMs: options.leaseHoldAfterWriteMs,
+      onEvent: options.onEvent,
     }),
-    secret: secret!,
-    client: raw.client as RedisCommandClient | undefined,
-    url: raw.url as string | undefined,
-    clientOptions: (raw.clientOptions as Omit<RedisClientOptions, 'url'> | undefined) ?? {},
+    secret: encryptionKey,
+    client,
+    url,
+    clientOptions: clientOptions ?? {},
   }
-}
-
-function keyBytes(value: unknown, problems: string[]): Uint8Array<ArrayBuffer> | undefined {
-  const hint = `generate one with \`openssl rand -base64 32\``
-  if (value === undefined) {
-    problems.push(`"encryptionKey" is required: a random secret of at least 32 characters; ${hint}`)
-    return undefined
-  }
-  if (typeof value === 'string') {
-    // Measured in characters, the unit users count in; each is at least one UTF-8 byte.
-    if (value.length < MIN_KEY_LENGTH) {
-      problems.push(
-        `"encryptionKey" must be at least ${MIN_KEY_LENGTH} characters (got ${value.length}); ${hint}`,
-      )
-      return undefined
-    }
-    return new TextEncoder().encode(value)
-  }
-  if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
-    // A private copy: the caller's bytes are never kept nor wiped.
-    const bytes = new Uint8Array(value instanceof ArrayBuffer ? new Uint8Array(value) : value)
-    if (bytes.length < MIN_KEY_LENGTH) {
-      problems.push(
-        `"encryptionKey" must be at least ${MIN_KEY_LENGTH} bytes (got ${bytes.length}); ${hint}`,
-      )
-      return undefined
-    }
-    return bytes
-  }
-  problems.push('"encryptionKey" must be a string, a Uint8Array or an ArrayBuffer')
-  return undefined
-}
-
-function integer(
-  raw: Record<string, unknown>,
-  name: string,
-  fallback: number,
-  min: number,
-  problems: string[],
-): number {
-  const value = raw[name]
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    problems.push(
-      `"${name}" must be an integer of at least ${min} milliseconds (got ${String(value)})`,
-    )
-    return fallback
-  }
-  return value
-}
-
-function checkUrl(value: unknown): string | undefined {
-  if (typeof value !== 'string') return 'must be a string such as redis://localhost:6379'
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return 'must be an absolute URL such as redis://localhost:6379'
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    return `must use redis: or rediss: (got ${url.protocol})`
-  }
-  return undefined
 }
 
 function looksLikeClient(value: unknown): boolean {

@@ -118,6 +118,39 @@ describe('options', () => {
     ])
   })
 
+  it('lists problems of the key, the client options and every duration at once', () => {
+    const short = 'short-secret-not-to-be-echoed'
+    const problems = problemsOf({
+      clientOptions: 'tls',
+      encryptionKey: short,
+      maxReconnectDelayMs: 'soon',
+      operationTimeoutMs: 2.5,
+      keyPrefx: 'typo:',
+    })
+    expect(problems).toHaveLength(7)
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        '"keyPrefx" is not an option of createRedisTokenCache',
+        'give "client" (a connected node-redis client) or "url" (e.g. redis://host:6379)',
+        '"clientOptions" applies only together with "url"',
+        '"clientOptions" must be an object of node-redis client options',
+        `"encryptionKey" must be at least 32 characters (got ${short.length}); generate one with \`openssl rand -base64 32\``,
+        '"maxReconnectDelayMs" must be an integer of at least 1 milliseconds (got soon)',
+        '"operationTimeoutMs" must be an integer of at least 1 milliseconds (got 2.5)',
+      ]),
+    )
+    expect(problems.join('\n')).not.toContain(short)
+    expect(problemsOf(null)).toEqual([
+      'options must be an object with "encryptionKey" and "client" or "url"',
+    ])
+    expect(problemsOf({ url: 'not a url', encryptionKey })).toEqual([
+      '"url" must be an absolute URL such as redis://localhost:6379',
+    ])
+    expect(problemsOf({ url: 6379, encryptionKey })).toEqual([
+      '"url" must be a string such as redis://localhost:6379',
+    ])
+  })
+
   it('has documented defaults', async () => {
     const cache = createRedisTokenCache({ url: server.url, encryptionKey })
     expect(cache).toBeInstanceOf(RedisTokenCache)

@@ -7,6 +7,8 @@ import {
   X509Certificate,
 } from 'node:crypto'
 import type { JWK, CryptoKey as WebCryptoKey } from 'jose'
+import { z } from 'zod'
+import { describeIssues } from './problems.js'
 import type { SimulatorClient } from './types.js'
 
 export type ClientAuth =
@@ -36,63 +38,78 @@ export function secretMatches(client: RegisteredClient | undefined, secret: stri
   return equal && client?.auth.kind === 'client_secret'
 }
 
+const NON_EMPTY = 'must be a non-empty string'
+const scopeProblem = (issue: { input?: unknown }) =>
+  `every scope must be a non-empty string without spaces (got ${JSON.stringify(issue.input)})`
+
+const clientSchema = z
+  .object(
+    {
+      // Checked, not trimmed: the id is registered exactly as given.
+      clientId: z.string({ error: NON_EMPTY }).refine((id) => id.trim() !== '', NON_EMPTY),
+      clientSecret: z.string({ error: NON_EMPTY }).min(1, NON_EMPTY).optional(),
+      // Its form is checked when the key is imported, below.
+      publicKey: z.custom<string | JWK | WebCryptoKey>(() => true).optional(),
+      scopes: z.array(z.string({ error: scopeProblem }).regex(/^\S+$/, { error: scopeProblem }), {
+        error: 'must be an array of scope names',
+      }),
+      allowClientCredentials: z.boolean({ error: 'must be a boolean' }).default(true),
+    },
+    { error: 'must be an object with "clientId", "scopes" and "clientSecret" or "publicKey"' },
+  )
+  .superRefine(
+    ({ clientSecret, publicKey }, context) => {
+      if ((clientSecret !== undefined) === (publicKey !== undefined)) {
+        context.addIssue({
+          code: 'custom',
+          message: 'give exactly one of "clientSecret" and "publicKey"',
+        })
+      }
+    },
+    // Also when a field is wrong, so every problem is listed at once.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  )
+
 /**
- * Validates a client and prepares it for fast checks. Keys are imported synchronously with
- * node:crypto so a bad key fails here, in `addClient`, rather than on the first token request.
+ * Validates a client and prepares it for fast checks, or lists every problem, each line naming
+ * the client. Keys are imported synchronously with node:crypto, so a bad key fails here (in
+ * `addClient` or at start) rather than on the first token request.
  */
-export function registerClient(client: SimulatorClient): RegisteredClient {
-  const problems: string[] = []
-  const id = typeof client?.clientId === 'string' ? client.clientId : ''
-  const label = id ? `client "${id}"` : 'client'
-  if (id.trim() === '') problems.push(`${label}: "clientId" must be a non-empty string`)
+export function checkClient(
+  client: unknown,
+): { registered: RegisteredClient; problems?: never } | { problems: string[] } {
+  const given = (typeof client === 'object' && client !== null ? client : {}) as {
+    clientId?: unknown
+  }
+  const label =
+    typeof given.clientId === 'string' && given.clientId ? `client "${given.clientId}"` : 'client'
+  const problems = (lines: string[]) => ({ problems: lines.map((line) => `${label}: ${line}`) })
 
-  const hasSecret = client?.clientSecret !== undefined
-  const hasKey = client?.publicKey !== undefined
-  if (hasSecret === hasKey) {
-    problems.push(`${label}: give exactly one of "clientSecret" and "publicKey"`)
-  }
-  if (hasSecret && (typeof client.clientSecret !== 'string' || client.clientSecret === '')) {
-    problems.push(`${label}: "clientSecret" must be a non-empty string`)
-  }
-  if (!Array.isArray(client?.scopes)) {
-    problems.push(`${label}: "scopes" must be an array of scope names`)
+  const parsed = clientSchema.safeParse(client)
+  if (!parsed.success) return problems(describeIssues(parsed.error.issues))
+  const { clientId, clientSecret, publicKey, scopes, allowClientCredentials } = parsed.data
+  let auth: ClientAuth
+  if (publicKey !== undefined) {
+    try {
+      auth = { kind: 'private_key_jwt', key: toVerificationKey(publicKey) }
+    } catch (error) {
+      return problems([`"publicKey" ${(error as Error).message}`])
+    }
   } else {
-    for (const scope of client.scopes) {
-      if (typeof scope !== 'string' || !/^\S+$/.test(scope)) {
-        problems.push(
-          `${label}: every scope must be a non-empty string without spaces (got ${JSON.stringify(scope)})`,
-        )
-      }
-    }
+    auth = { kind: 'client_secret', secretHash: sha256(clientSecret as string) }
   }
-  if (
-    client?.allowClientCredentials !== undefined &&
-    typeof client.allowClientCredentials !== 'boolean'
-  ) {
-    problems.push(`${label}: "allowClientCredentials" must be a boolean`)
+  return {
+    registered: Object.freeze({ clientId, scopes: new Set(scopes), allowClientCredentials, auth }),
   }
+}
 
-  let auth: ClientAuth | undefined
-  if (problems.length === 0) {
-    if (hasKey && client.publicKey !== undefined) {
-      try {
-        auth = { kind: 'private_key_jwt', key: toVerificationKey(client.publicKey) }
-      } catch (error) {
-        problems.push(`${label}: "publicKey" ${(error as Error).message}`)
-      }
-    } else if (client.clientSecret !== undefined) {
-      auth = { kind: 'client_secret', secretHash: sha256(client.clientSecret) }
-    }
+/** {@link checkClient}, throwing a `TypeError` that lists every problem. */
+export function registerClient(client: SimulatorClient): RegisteredClient {
+  const checked = checkClient(client)
+  if (checked.problems) {
+    throw new TypeError(`Invalid simulator client:\n- ${checked.problems.join('\n- ')}`)
   }
-  if (problems.length > 0 || auth === undefined) {
-    throw new TypeError(`Invalid simulator client:\n- ${problems.join('\n- ')}`)
-  }
-  return Object.freeze({
-    clientId: id,
-    scopes: new Set(client.scopes),
-    allowClientCredentials: client.allowClientCredentials ?? true,
-    auth,
-  })
+  return checked.registered
 }
 
 function toVerificationKey(publicKey: string | JWK | WebCryptoKey): KeyObject {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { type RegisteredClient, registerClient } from './clients.js'
+import { z } from 'zod'
+import { checkClient, type RegisteredClient, registerClient } from './clients.js'
 import { type FaultOutcome, FaultRegistry, runFault } from './faults.js'
 import { processGraphQLRequest } from './graphql-endpoint.js'
 import {
@@ -12,6 +13,7 @@ import {
   readBody,
   send,
 } from './http.js'
+import { describeIssues } from './problems.js'
 import { SimulatorState } from './state.js'
 import type { SimulatedBusiness } from './stitch/business-lookup.js'
 import { registerBusiness } from './stitch/business-lookup.js'
@@ -73,73 +75,70 @@ export async function startStitchSimulator(
   return simulator
 }
 
+const got = (issue: { input?: unknown }) => `(got ${String(issue.input)})`
+const positiveInteger = (fallback: number) => {
+  const problem = (issue: { input?: unknown }) => `must be a positive integer ${got(issue)}`
+  return z
+    .number({ error: problem })
+    .refine((value) => Number.isInteger(value) && value > 0, { error: problem })
+    .default(fallback)
+}
+const portProblem = (issue: { input?: unknown }) => `must be an integer 0-65535 ${got(issue)}`
+const leewayProblem = (issue: { input?: unknown }) => `must be a number >= 0 ${got(issue)}`
+
+// Each client is checked by the schema `addClient` uses too, after these.
+const optionsSchema = z.object(
+  {
+    port: z
+      .number({ error: portProblem })
+      .refine((value) => Number.isInteger(value) && value >= 0 && value <= 65535, {
+        error: portProblem,
+      })
+      .default(0),
+    host: z
+      .string({ error: 'must be a non-empty string' })
+      .min(1, 'must be a non-empty string')
+      .default('127.0.0.1'),
+    clients: z.array(z.unknown(), { error: 'must be an array' }).default([]),
+    tokenLifetimeSeconds: positiveInteger(3600),
+    // zod's numbers are finite: Infinity and NaN are refused.
+    clockOffsetMs: z
+      .number({ error: (issue) => `must be a finite number ${got(issue)}` })
+      .default(0),
+    assertionLeewaySeconds: z
+      .number({ error: leewayProblem })
+      .min(0, { error: leewayProblem })
+      .default(5),
+    unauthenticatedStatus: z
+      .literal([200, 401], { error: (issue) => `must be 200 or 401 ${got(issue)}` })
+      .default(200),
+    requestLogLimit: positiveInteger(10_000),
+  },
+  { error: 'options must be an object' },
+)
+
 function resolveOptions(options: StitchSimulatorOptions) {
-  const problems: string[] = []
-  const {
-    port = 0,
-    host = '127.0.0.1',
-    clients = [],
-    tokenLifetimeSeconds = 3600,
-    clockOffsetMs = 0,
-    assertionLeewaySeconds = 5,
-    unauthenticatedStatus = 200,
-    requestLogLimit = 10_000,
-  } = options
-  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    problems.push(`"port" must be an integer 0-65535 (got ${String(port)})`)
-  }
-  if (typeof host !== 'string' || host === '') problems.push('"host" must be a non-empty string')
-  if (!isPositiveInteger(tokenLifetimeSeconds)) {
-    problems.push(
-      `"tokenLifetimeSeconds" must be a positive integer (got ${String(tokenLifetimeSeconds)})`,
-    )
-  }
-  if (!Number.isFinite(clockOffsetMs)) {
-    problems.push(`"clockOffsetMs" must be a finite number (got ${String(clockOffsetMs)})`)
-  }
-  if (!(Number.isFinite(assertionLeewaySeconds) && assertionLeewaySeconds >= 0)) {
-    problems.push(
-      `"assertionLeewaySeconds" must be a number >= 0 (got ${String(assertionLeewaySeconds)})`,
-    )
-  }
-  if (unauthenticatedStatus !== 200 && unauthenticatedStatus !== 401) {
-    problems.push(
-      `"unauthenticatedStatus" must be 200 or 401 (got ${String(unauthenticatedStatus)})`,
-    )
-  }
-  if (!isPositiveInteger(requestLogLimit)) {
-    problems.push(`"requestLogLimit" must be a positive integer (got ${String(requestLogLimit)})`)
-  }
+  const parsed = optionsSchema.safeParse(options)
+  const problems = parsed.success ? [] : describeIssues(parsed.error.issues)
+  const clients: unknown = (options as { clients?: unknown } | null)?.clients
   const registered: RegisteredClient[] = []
   const seen = new Set<string>()
-  if (!Array.isArray(clients)) problems.push('"clients" must be an array')
-  else {
-    for (const client of clients) {
-      try {
-        const r = registerClient(client)
-        if (seen.has(r.clientId)) problems.push(`client "${r.clientId}" is listed more than once`)
-        seen.add(r.clientId)
-        registered.push(r)
-      } catch (error) {
-        problems.push((error as Error).message.replace(/^Invalid simulator client:\n- /, ''))
-      }
+  for (const client of Array.isArray(clients) ? clients : []) {
+    const checked = checkClient(client)
+    if (checked.problems) {
+      problems.push(...checked.problems)
+      continue
     }
+    const { clientId } = checked.registered
+    if (seen.has(clientId)) problems.push(`client "${clientId}" is listed more than once`)
+    seen.add(clientId)
+    registered.push(checked.registered)
   }
-  if (problems.length > 0) {
+  if (!parsed.success || problems.length > 0) {
     throw new TypeError(`Invalid Stitch simulator options:\n- ${problems.join('\n- ')}`)
   }
-  return {
-    port,
-    host,
-    clients: registered,
-    state: {
-      tokenLifetimeSeconds,
-      clockOffsetMs,
-      assertionLeewaySeconds,
-      unauthenticatedStatus,
-      requestLogLimit,
-    },
-  }
+  const { port, host, clients: _clients, ...state } = parsed.data
+  return { port, host, clients: registered, state }
 }
 
 const isPositiveInteger = (n: unknown): n is number =>

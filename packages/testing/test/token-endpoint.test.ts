@@ -371,6 +371,51 @@ describe('options validation', () => {
     )
   })
 
+  it('names every option that is wrong, with what it got', async () => {
+    const failure = startStitchSimulator({
+      host: '',
+      clockOffsetMs: Number.POSITIVE_INFINITY,
+      assertionLeewaySeconds: -1,
+      unauthenticatedStatus: 403 as never,
+      requestLogLimit: 1.5,
+      clients: [
+        { clientId: 'dup', clientSecret: 'x', scopes: [] },
+        { clientId: 'dup', clientSecret: 'y', scopes: [] },
+        { clientId: ' ', clientSecret: '', scopes: 'client_refund' as never },
+        { clientId: 'flag', clientSecret: 'x', scopes: [], allowClientCredentials: 'yes' as never },
+      ],
+    })
+    await expect(failure).rejects.toBeInstanceOf(TypeError)
+    const message = await failure.then(
+      () => '',
+      (error: Error) => error.message,
+    )
+    expect(message.split('\n')[0]).toBe('Invalid Stitch simulator options:')
+    expect(message.split('\n').slice(1).sort()).toEqual(
+      [
+        '- "host" must be a non-empty string',
+        '- "clockOffsetMs" must be a finite number (got Infinity)',
+        '- "assertionLeewaySeconds" must be a number >= 0 (got -1)',
+        '- "unauthenticatedStatus" must be 200 or 401 (got 403)',
+        '- "requestLogLimit" must be a positive integer (got 1.5)',
+        '- client "dup" is listed more than once',
+        '- client " ": "clientId" must be a non-empty string',
+        '- client " ": "clientSecret" must be a non-empty string',
+        '- client " ": "scopes" must be an array of scope names',
+        '- client "flag": "allowClientCredentials" must be a boolean',
+      ].sort(),
+    )
+    await expect(startStitchSimulator({ clients: {} as never })).rejects.toThrow(
+      'Invalid Stitch simulator options:\n- "clients" must be an array',
+    )
+    await using sim = await startStitchSimulator()
+    expect(() =>
+      sim.addClient({ clientId: 'k', clientSecret: 'sekrit', scopes: [1 as never, 'a b'] }),
+    ).toThrow(
+      /^Invalid simulator client:\n- client "k": every scope must be a non-empty string without spaces \(got 1\)\n- client "k": every scope must be a non-empty string without spaces \(got "a b"\)$/,
+    )
+  })
+
   it('refuses a client whose key is not a usable RSA public key', async () => {
     const sim = await startStitchSimulator()
     try {
