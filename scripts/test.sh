@@ -10,5 +10,6 @@ ensure_apt openssl openssl
 
 rm -rf .artifacts/vitest
 pnpm lint
-pnpm turbo run build typecheck test --output-logs=errors-only --concurrency=2
+# api:check (after each package's build): the API reports in packages/*/api/ match dist/*.d.ts.
+pnpm turbo run build typecheck test api:check --output-logs=errors-only --concurrency=2
 node scripts/summarize-tests.mjs

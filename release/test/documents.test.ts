@@ -12,7 +12,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Where shipped and documented documents live; tests are not shipped and may hold attacks. */
 const SEARCHED = ['README.md', 'docs', 'packages', 'apps']
-const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'test', '.turbo', 'coverage'])
+// api/ holds the API reports: generated copies of dist/'s declarations.
+const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'api', 'test', '.turbo', 'coverage'])
 const EXTENSIONS = /\.(ts|mts|cts|js|mjs|md|html)$/
 
 interface Found {

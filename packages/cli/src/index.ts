@@ -1,5 +1,3 @@
-export { CLOCK_FAIL_MS, CLOCK_WARN_MS, DEFAULT_DOCTOR_QUERY } from './commands/doctor.js'
-export { DEFAULT_TIMEOUT_MS, ENV } from './config.js'
 export { EXIT_CODES, type ExitCode } from './exit.js'
 export type { CliIO, CliReader, CliWriter } from './io.js'
-export { runCli, VERSION } from './run.js'
+export { runCli } from './run.js'

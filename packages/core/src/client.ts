@@ -1,6 +1,8 @@
 import { graphQLError, postGraphQL } from './api.js'
 import { EventHub, type StitchAuthListener } from './events.js'
 import {
+  type InternalStitchAuthOptions,
+  publicOptions,
   type ResolvedStitchAuthOptions,
   resolveOptions,
   type StitchAuthOptions,
@@ -34,12 +36,14 @@ export interface GraphQLCallOptions<TScope extends string = StitchScope> {
  * calls. Create one per client id and share it; it is cheap to call and safe to log.
  */
 export class StitchAuth<TScope extends string = StitchScope> {
-  readonly #options: ResolvedStitchAuthOptions
+  readonly #options: InternalStitchAuthOptions
+  readonly #publicOptions: ResolvedStitchAuthOptions
   readonly #events = new EventHub()
   readonly #tokens: TokenManager
 
   constructor(options: StitchAuthOptions<TScope>) {
     this.#options = resolveOptions(options)
+    this.#publicOptions = publicOptions(this.#options)
     if (this.#options.onEvent) this.#events.subscribe(this.#options.onEvent)
     this.#tokens = new TokenManager(this.#options, this.#events)
   }
@@ -49,9 +53,12 @@ export class StitchAuth<TScope extends string = StitchScope> {
     return this.#options.clientId
   }
 
-  /** The resolved options; secrets inside are wrapped and never print. */
+  /**
+   * The options in force after validation and defaults (`tokenUrl`, `apiUrl`, `defaultScopes`,
+   * timeouts…), frozen. Never the credentials, `fetch`, `cache`, `now` or `onEvent`.
+   */
   get options(): ResolvedStitchAuthOptions {
-    return this.#options
+    return this.#publicOptions
   }
 
   /**
@@ -135,14 +142,13 @@ export class StitchAuth<TScope extends string = StitchScope> {
   }
 
   toJSON(): Record<string, unknown> {
-    const { clientId, tokenUrl, audience, apiUrl, credentials, defaultScopes } = this.#options
+    const { clientId, tokenUrl, audience, apiUrl, authentication, defaultScopes } = this.#options
     return {
       clientId,
       tokenUrl,
       audience,
       apiUrl,
-      authentication:
-        credentials.kind === 'clientSecret' ? 'client_secret_post' : 'private_key_jwt',
+      authentication,
       scopes: defaultScopes?.scopes ?? [],
     }
   }

@@ -11,12 +11,7 @@ export {
   type GraphQLCallOptions,
   StitchAuth,
 } from './client.js'
-export {
-  CLIENT_ASSERTION_TYPE,
-  type ClientAuthentication,
-  type ClientAuthenticationContext,
-  type PrivateKeyInput,
-} from './client-auth.js'
+export type { PrivateKeyInput } from './client-auth.js'
 export {
   HTTP_ERROR_CODES,
   type HttpErrorAnswer,
@@ -69,24 +64,18 @@ export {
   type StitchProxyHandler,
   type StitchProxyOptions,
 } from './proxy.js'
-export { redactToken, Secret } from './redact.js'
 export {
   type AnyStitchScope,
-  closestScope,
   findScopeProblems,
-  isStitchScope,
   type NormalizedScopes,
   normalizeScopes,
   STITCH_SCOPES,
   type StitchScope,
-  stitchScopeSchema,
 } from './scopes.js'
 export { type CachedToken, StitchToken } from './token.js'
 export {
   buildTokenRequest,
-  isTransientStatus,
   type ParseTokenResponseContext,
-  parseRetryAfter,
   parseTokenResponse,
   type TokenHttpRequest,
   type TokenRequestParameters,

@@ -7,7 +7,7 @@ import {
 } from './errors.js'
 import type { EventHub } from './events.js'
 import { exchange, type NoAnswer } from './network.js'
-import type { ResolvedStitchAuthOptions } from './options.js'
+import type { InternalStitchAuthOptions } from './options.js'
 import type { NormalizedScopes } from './scopes.js'
 import type { CachedToken } from './token.js'
 import { buildTokenRequest, parseTokenResponse } from './token-request.js'
@@ -52,7 +52,7 @@ export class Flight {
 }
 
 export interface MintContext {
-  options: ResolvedStitchAuthOptions
+  options: InternalStitchAuthOptions
   auth: ClientAuthentication
   events: EventHub
   scopes: NormalizedScopes
@@ -129,7 +129,7 @@ export async function mintToken(context: MintContext): Promise<MintResult> {
   }
 }
 
-function backoffDelay(attempt: number, retry: ResolvedStitchAuthOptions['retry']): number {
+function backoffDelay(attempt: number, retry: InternalStitchAuthOptions['retry']): number {
   const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1))
   return Math.round(Math.random() * ceiling)
 }

@@ -1,6 +1,10 @@
 // Node-only helpers for adapters (Express, NestJS, plain node:http): Node's request and
-// response objects to and from the Web `Request`/`Response` that core's proxy speaks.
+// response objects to and from the Web `Request`/`Response` that core's proxy speaks; and, for
+// every server-side package, the one way zod's findings about options become the problem lines
+// of a `StitchConfigError`.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+
+export { describeIssues } from './validation.js'
 
 /** Node's request as frameworks hand it over: body parsers may have set `body` or `rawBody`. */
 export interface NodeRequestLike extends IncomingMessage {

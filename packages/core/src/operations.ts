@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { StitchConfigError } from './errors.js'
-import { describeIssues } from './options.js'
 import { defineOperation, type ProxyCallContext } from './proxy.js'
+import { describeIssues } from './validation.js'
 
 /** The bank account a shop is paid into; fixed on the server, never sent by the browser. */
 export interface PaymentBeneficiary {

@@ -10,6 +10,7 @@ import {
   normalizeScopes,
   type StitchScope,
 } from './scopes.js'
+import { describeIssues } from './validation.js'
 
 export const DEFAULT_TOKEN_URL = 'https://secure.stitch.money/connect/token'
 export const DEFAULT_API_URL = 'https://api.stitch.money/graphql'
@@ -140,24 +141,21 @@ export interface StitchAuthOptions<TScope extends string = StitchScope> {
   onEvent?: (event: StitchAuthEvent) => void
 }
 
-/** Options after validation and defaults: frozen, secrets wrapped. */
+/**
+ * The options a client runs with, after validation and defaults (`stitch.options`): frozen, and
+ * nothing in it is secret or live. The credentials, `fetch`, `cache`, `now` and `onEvent` stay
+ * inside the client.
+ */
 export interface ResolvedStitchAuthOptions {
   readonly clientId: string
-  readonly credentials:
-    | { readonly kind: 'clientSecret'; readonly secret: Secret }
-    | {
-        readonly kind: 'privateKey'
-        readonly key: Secret<PrivateKeyInput>
-        readonly keyId?: string
-      }
+  /** How the client proves who it is: its secret in the request body, or a signed assertion. */
+  readonly authentication: 'client_secret_post' | 'private_key_jwt'
+  /** `scopes`, deduplicated and sorted; `undefined` when none were given. */
   readonly defaultScopes: NormalizedScopes | undefined
   readonly allowUnknownScopes: boolean
   readonly tokenUrl: string
   readonly audience: string
   readonly apiUrl: string
-  readonly fetch: typeof globalThis.fetch
-  readonly cache: TokenCache | undefined
-  readonly now: () => number
   readonly expirySkewMs: number
   readonly refreshWindowMs: number
   readonly refreshJitter: number
@@ -165,6 +163,24 @@ export interface ResolvedStitchAuthOptions {
   readonly deadlineMs: number
   readonly retry: Readonly<Required<StitchRetryOptions>>
   readonly leaseWaitMs: number
+}
+
+/**
+ * Everything the client itself works with: the public options plus the credentials (wrapped in
+ * `Secret`) and the injected functions. Only core's own modules see this type; the package
+ * does not export it.
+ */
+export interface InternalStitchAuthOptions extends ResolvedStitchAuthOptions {
+  readonly credentials:
+    | { readonly kind: 'clientSecret'; readonly secret: Secret }
+    | {
+        readonly kind: 'privateKey'
+        readonly key: Secret<PrivateKeyInput>
+        readonly keyId?: string
+      }
+  readonly fetch: typeof globalThis.fetch
+  readonly cache: TokenCache | undefined
+  readonly now: () => number
   readonly onEvent: ((event: StitchAuthEvent) => void) | undefined
 }
 
@@ -241,16 +257,8 @@ const optionsSchema = z.strictObject({
     .optional(),
 })
 
-/** Formats zod issues as `"path" message` lines; never includes the offending value. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => {
-    const path = issue.path.join('.')
-    return path ? `"${path}" ${issue.message}` : issue.message
-  })
-}
-
 /** Validates options once and returns their frozen, resolved form. */
-export function resolveOptions(input: unknown): ResolvedStitchAuthOptions {
+export function resolveOptions(input: unknown): InternalStitchAuthOptions {
   if (typeof input !== 'object' || input === null) {
     throw new StitchConfigError(['options must be an object with at least clientId'])
   }
@@ -287,6 +295,7 @@ export function resolveOptions(input: unknown): ResolvedStitchAuthOptions {
 
   return Object.freeze({
     clientId: options.clientId,
+    authentication: credentials.kind === 'clientSecret' ? 'client_secret_post' : 'private_key_jwt',
     credentials: Object.freeze(credentials),
     defaultScopes: options.scopes ? normalizeScopes(options.scopes as string[]) : undefined,
     allowUnknownScopes,
@@ -304,5 +313,28 @@ export function resolveOptions(input: unknown): ResolvedStitchAuthOptions {
     retry: Object.freeze(options.retry),
     leaseWaitMs: options.leaseWaitMs,
     onEvent: options.onEvent,
+  })
+}
+
+/**
+ * The public view of resolved options. Fields are picked one by one, so an option added to the
+ * internal form stays internal until it is added here.
+ */
+export function publicOptions(options: InternalStitchAuthOptions): ResolvedStitchAuthOptions {
+  return Object.freeze({
+    clientId: options.clientId,
+    authentication: options.authentication,
+    defaultScopes: options.defaultScopes,
+    allowUnknownScopes: options.allowUnknownScopes,
+    tokenUrl: options.tokenUrl,
+    audience: options.audience,
+    apiUrl: options.apiUrl,
+    expirySkewMs: options.expirySkewMs,
+    refreshWindowMs: options.refreshWindowMs,
+    refreshJitter: options.refreshJitter,
+    attemptTimeoutMs: options.attemptTimeoutMs,
+    deadlineMs: options.deadlineMs,
+    retry: options.retry,
+    leaseWaitMs: options.leaseWaitMs,
   })
 }

@@ -1,5 +1,3 @@
-import { z } from 'zod'
-
 /** The client-token scopes Stitch documents. */
 export const STITCH_SCOPES = [
   'client_paymentrequest',
@@ -20,8 +18,6 @@ export type StitchScope = (typeof STITCH_SCOPES)[number]
  * and any other string is allowed for scopes Stitch adds later.
  */
 export type AnyStitchScope = StitchScope | (string & {})
-
-export const stitchScopeSchema = z.enum(STITCH_SCOPES)
 
 const documentedScopes: ReadonlySet<string> = new Set(STITCH_SCOPES)
 

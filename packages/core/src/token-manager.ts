@@ -10,7 +10,7 @@ import {
 } from './errors.js'
 import type { EventHub } from './events.js'
 import { clientClosedError, Flight, mintToken } from './mint.js'
-import type { ResolvedStitchAuthOptions } from './options.js'
+import type { InternalStitchAuthOptions } from './options.js'
 import { findScopeProblems, type NormalizedScopes, normalizeScopes } from './scopes.js'
 import { type CachedToken, StitchToken } from './token.js'
 
@@ -44,7 +44,7 @@ interface ScopeLookup {
  * in the background, and requested once for all concurrent callers when missing or expired.
  */
 export class TokenManager {
-  readonly #options: ResolvedStitchAuthOptions
+  readonly #options: InternalStitchAuthOptions
   readonly #auth: ClientAuthentication
   readonly #events: EventHub
   readonly #cache: TokenCache | undefined
@@ -66,7 +66,7 @@ export class TokenManager {
   #defaultState: KeyState | undefined
   readonly #closing = new AbortController()
 
-  constructor(options: ResolvedStitchAuthOptions, events: EventHub) {
+  constructor(options: InternalStitchAuthOptions, events: EventHub) {
     this.#options = options
     this.#events = events
     this.#cache = options.cache

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import {
-  closestScope,
   createStitchAuth,
   normalizeScopes,
   STITCH_SCOPES,
   StitchConfigError,
 } from '../src/index.js'
+import { closestScope } from '../src/scopes.js'
 
 describe('scopes', () => {
   it('documents the eight client scopes', () => {

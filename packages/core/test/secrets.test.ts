@@ -35,6 +35,43 @@ describe('secrets never leak', () => {
     expect(inspect(stitch)).toContain('client-1')
   })
 
+  it('not even by reveal(): the public options hold no credentials and no live parts', () => {
+    const fetch: typeof globalThis.fetch = () => Promise.reject(new Error('unused'))
+    const stitch = createStitchAuth({
+      clientId: 'client-1',
+      clientSecret: secret,
+      scopes: ['client_refund', 'client_refund'],
+      fetch,
+      now: () => 0,
+      onEvent: () => {},
+    })
+    expect(Object.keys(stitch.options).sort()).toEqual(
+      [
+        'clientId',
+        'authentication',
+        'defaultScopes',
+        'allowUnknownScopes',
+        'tokenUrl',
+        'audience',
+        'apiUrl',
+        'expirySkewMs',
+        'refreshWindowMs',
+        'refreshJitter',
+        'attemptTimeoutMs',
+        'deadlineMs',
+        'retry',
+        'leaseWaitMs',
+      ].sort(),
+    )
+    expect(stitch.options).toMatchObject({
+      clientId: 'client-1',
+      authentication: 'client_secret_post',
+      defaultScopes: { scopes: ['client_refund'], scope: 'client_refund' },
+    })
+    expect(Object.values(stitch.options).some((value) => typeof value === 'function')).toBe(false)
+    expect(Object.isFrozen(stitch.options)).toBe(true)
+  })
+
   it('not from a private key in the options', () => {
     const pem = `-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7${'A'.repeat(60)}\n-----END PRIVATE KEY-----`
     const stitch = createStitchAuth({

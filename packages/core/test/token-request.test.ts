@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest'
 import {
   buildTokenRequest,
   normalizeScopes,
-  parseRetryAfter,
   parseTokenResponse,
   StitchEndpointUnavailableError,
   StitchResponseError,
   StitchTokenRequestError,
 } from '../src/index.js'
+import { parseRetryAfter } from '../src/token-request.js'
 
 const requested = normalizeScopes(['client_paymentrequest', 'client_refund'])
 const sentAt = 1_000_000

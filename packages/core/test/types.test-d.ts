@@ -1,6 +1,8 @@
 import { describe, expectTypeOf, it } from 'vitest'
+import * as core from '../src/index.js'
 import {
   createStitchAuth,
+  type ResolvedStitchAuthOptions,
   type StitchAuth,
   type StitchScope,
   type StitchToken,
@@ -26,6 +28,19 @@ describe('types', () => {
       scopes: ['client_newthing'],
     })
     expectTypeOf(stitch.getToken).toBeCallableWith(['client_other'])
+  })
+
+  it('shows the resolved options without credentials or internals', () => {
+    const stitch = createStitchAuth({ clientId: 'a', clientSecret: 'b' })
+    expectTypeOf(stitch.options).toEqualTypeOf<ResolvedStitchAuthOptions>()
+    expectTypeOf(stitch.options).not.toHaveProperty('credentials')
+    expectTypeOf(stitch.options).not.toHaveProperty('fetch')
+    expectTypeOf(stitch.options).not.toHaveProperty('cache')
+    expectTypeOf(stitch.options.authentication).toEqualTypeOf<
+      'client_secret_post' | 'private_key_jwt'
+    >()
+    // The class that reveals a secret is not part of the package.
+    expectTypeOf(core).not.toHaveProperty('Secret')
   })
 
   it('exposes the token fields users rely on', () => {

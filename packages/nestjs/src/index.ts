@@ -24,11 +24,7 @@ export {
   StitchToken,
   StitchTokenRequestError,
 } from '@stitch-auth/core'
-export {
-  STITCH_ERROR_ANSWER_OPTIONS,
-  STITCH_PROXY_HANDLER,
-  STITCH_TOKEN_PROPERTY,
-} from './stitch-auth.constants.js'
+export { STITCH_TOKEN_PROPERTY } from './stitch-auth.constants.js'
 export {
   StitchAuthExceptionFilter,
   type StitchAuthExceptionFilterOptions,
@@ -39,13 +35,12 @@ export type {
   StitchHttpRequest,
 } from './stitch-auth.http.js'
 export { StitchAuthModule } from './stitch-auth.module.js'
-export {
-  STITCH_AUTH_MODULE_OPTIONS,
-  type StitchAuthForRootAsyncOptions,
-  type StitchAuthForRootOptions,
-  type StitchAuthModuleExtras,
-  type StitchAuthModuleOptions,
-  type StitchAuthProxyOptions,
+export type {
+  StitchAuthForRootAsyncOptions,
+  StitchAuthForRootOptions,
+  StitchAuthModuleExtras,
+  StitchAuthModuleOptions,
+  StitchAuthProxyOptions,
 } from './stitch-auth.module-definition.js'
 export {
   createStitchProxyController,
