@@ -4,7 +4,10 @@ import type { Options } from 'tsup'
  * How every published package builds: ESM and CommonJS with type declarations for both.
  * `bundleInCommonJs` lists ESM-only dependencies that CommonJS consumers could not require().
  */
-export function libraryBuild(options: { entry: string[]; bundleInCommonJs?: string[] }): Options[] {
+export function libraryBuild(options: {
+  entry: string[] | Record<string, string>
+  bundleInCommonJs?: string[]
+}): Options[] {
   const shared = { entry: options.entry, dts: true, sourcemap: true, target: 'es2023' } as const
   return [
     { ...shared, format: ['esm'], clean: true },

@@ -3,5 +3,8 @@ import { libraryBuild } from '../../tsup.shared.js'
 
 // ky ships ESM only, so CommonJS consumers get it bundled in.
 export default defineConfig(
-  libraryBuild({ entry: ['src/index.ts', 'src/node.ts'], bundleInCommonJs: ['ky'] }),
+  libraryBuild({
+    entry: { index: 'src/index.ts', node: 'src/node.ts', operations: 'src/operations/index.ts' },
+    bundleInCommonJs: ['ky'],
+  }),
 )

@@ -1,4 +1,5 @@
 // The JSON the demo's servers send the checkout page. Types only: the page imports them too.
+import type { PaymentRequestStatus } from '@stitch-auth/core'
 
 export type AppName = 'express' | 'nestjs'
 
@@ -67,6 +68,10 @@ export interface DemoPageConfig {
   clientId: string
   /** The NestJS back office's whoami route (another origin; CORS allows this page). */
   nestWhoamiUrl: string
+  /** The back office's `/api/payments`: `POST …/:id/refund` refunds a paid payment. */
+  nestPaymentsUrl: string
+  /** Whether the back office may refund (its client has `client_refund`). */
+  refunds: boolean
   /** Whether the outage and expiry buttons work (simulator only). */
   controls: boolean
   tokenLifetimeSeconds: number | null
@@ -85,4 +90,29 @@ export interface WhoamiAnswer {
 export interface ControlAnswer {
   ok: true
   message: string
+}
+
+/** The back office's `GET /api/payments/:id`. */
+export interface BackOfficePayment {
+  id: string
+  status: PaymentRequestStatus
+  found: boolean
+}
+
+/** The back office's `POST /api/payments/:id/refund`. */
+export interface BackOfficeRefund {
+  id: string
+  paymentRequestId: string
+  amount: { quantity: string; currency: string }
+  /** `pending`, `submitted`, `completed`, `error` or `paused`. */
+  status: string
+  nonce: string
+}
+
+/** `GET /api/simulator/activity`: what the local simulator holds and saw (no tokens, no secrets). */
+export interface SimulatorActivity {
+  paymentRequests: { id: string; status: string }[]
+  refunds: { id: string; paymentRequestId: string; nonce: string; amount: string; status: string }[]
+  /** Each GraphQL call: the operation, the scopes of the token it came with, how it ended. */
+  apiCalls: { operationName: string | null; scopes: readonly string[]; outcome: string }[]
 }

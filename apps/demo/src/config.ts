@@ -13,6 +13,11 @@ export interface DemoConfig {
   /** The back office (NestJS); 0 picks a free port. */
   nestPort: number
   target: StitchTarget
+  /**
+   * Whether the back office may refund: its client then asks for `client_refund` too. Always
+   * with the simulator; with real Stitch only when STITCH_REFUNDS=1 says the client has it.
+   */
+  refunds: boolean
   /** Said once at start, e.g. why the simulator is used although a client id is set. */
   notes: string[]
 }
@@ -54,10 +59,20 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
     notes.push('A Stitch secret or key is set without STITCH_CLIENT_ID: using the local simulator.')
   }
 
+  // A real client may lack client_refund (Stitch would then refuse the refund's token), so
+  // there refunds are opt-in; without them the refund route says they are off.
+  const refundsSetting = env.STITCH_REFUNDS?.trim() ?? ''
+  if (!['', '0', '1'].includes(refundsSetting)) {
+    problems.push(
+      `STITCH_REFUNDS must be 1 (the client has client_refund) or 0 (got "${refundsSetting}")`,
+    )
+  }
+  const refunds = target.kind === 'simulator' || refundsSetting === '1'
+
   if (problems.length > 0) {
     throw new Error(`The demo cannot start:\n  - ${problems.join('\n  - ')}`)
   }
-  return { host: '127.0.0.1', port, nestPort, target, notes }
+  return { host: '127.0.0.1', port, nestPort, target, refunds, notes }
 }
 
 function parsePort(value: string | undefined, name: string, problems: string[]): number {

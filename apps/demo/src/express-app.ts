@@ -43,6 +43,14 @@ export function checkAssets(): void {
   }
 }
 
+const REAL_STITCH = {
+  error: {
+    code: 'real_stitch',
+    message:
+      'The demo is talking to real Stitch: outages, expiry and its records need the simulator.',
+  },
+}
+
 export function createShopApp(options: ShopAppOptions): express.Express {
   const { stitch, operations, monitor, controls, pageConfig } = options
   const app = express()
@@ -68,7 +76,8 @@ export function createShopApp(options: ShopAppOptions): express.Express {
     res.sendFile(join(bundleDir, 'stitch-proxy-client.browser.js.map'))
   })
 
-  // The browser-safe proxy: POST /stitch/createPaymentRequest and /stitch/paymentStatus only.
+  // The browser-safe proxy: POST /stitch/createPaymentRequest, /stitch/paymentStatus and
+  // /stitch/cancelPayment only; anything else (a refund, say) is 404 unknown_operation.
   app.use(
     '/stitch',
     stitchProxy({
@@ -103,12 +112,7 @@ export function createShopApp(options: ShopAppOptions): express.Express {
           error: { code: 'control_header_missing', message: 'Send the x-demo-control header.' },
         })
       } else if (!controls) {
-        res.status(409).json({
-          error: {
-            code: 'real_stitch',
-            message: 'The demo is talking to real Stitch: outages and expiry need the simulator.',
-          },
-        })
+        res.status(409).json(REAL_STITCH)
       } else {
         res.json({ ok: true, message: action(controls) })
       }
@@ -125,6 +129,12 @@ export function createShopApp(options: ShopAppOptions): express.Express {
     '/api/simulator/expire-token',
     control((sim) => sim.expireTokens()),
   )
+
+  // Read-only, and without CORS headers only this origin's pages can read it.
+  app.get('/api/simulator/activity', (_req, res) => {
+    if (!controls) res.status(409).json(REAL_STITCH)
+    else res.set('Cache-Control', 'no-store').json(controls.activity())
+  })
 
   // Stitch failures of /api/whoami as JSON (503 + Retry-After while Stitch is down).
   app.use(stitchErrorHandler())

@@ -74,7 +74,8 @@ async function main(): Promise<void> {
           {
             clientId: target.clientId,
             clientSecret: target.clientSecret,
-            scopes: ['client_paymentrequest'],
+            // What a shop with refunds enabled at Stitch has.
+            scopes: ['client_paymentrequest', 'client_refund'],
           },
         ],
         tokenLifetimeSeconds: target.tokenLifetimeSeconds,
@@ -83,9 +84,10 @@ async function main(): Promise<void> {
     }
     const sim = running.sim
 
-    // One cache for both apps' clients: whichever asks first mints, the other reads it.
+    // One cache for both apps' clients: whichever asks first mints, the other reads it. The
+    // shop may only take payments; the back office may refund too (its refund token is its own).
     const cache = new MemoryTokenCache()
-    const stitchOptions: StitchAuthOptions = {
+    const shopStitch: StitchAuthOptions = {
       clientId: target.clientId,
       ...('privateKey' in target
         ? { privateKey: target.privateKey }
@@ -98,10 +100,16 @@ async function main(): Promise<void> {
     // The shop's page origin is known once it listens; the back office's CORS asks for it then.
     let shopUrl = ''
     const backOffice = await startBackOffice({
-      stitch: stitchOptions,
+      stitch: {
+        ...shopStitch,
+        scopes: config.refunds
+          ? ['client_paymentrequest', 'client_refund']
+          : ['client_paymentrequest'],
+      },
       host,
       port: config.nestPort,
       corsOrigin: () => shopUrl,
+      note: (level, text) => monitor.note('nestjs', level, text),
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EADDRINUSE') throw error
       throw new Error(
@@ -111,7 +119,7 @@ async function main(): Promise<void> {
     running.backOffice = backOffice
     monitor.watch('nestjs', backOffice.stitch)
 
-    const stitch = createStitchAuth(stitchOptions)
+    const stitch = createStitchAuth(shopStitch)
     closeClient = () => stitch.close()
     monitor.watch('express', stitch)
     const pageConfig: DemoPageConfig = {
@@ -119,6 +127,8 @@ async function main(): Promise<void> {
       stitch: sim ? 'simulator' : 'stitch',
       clientId: target.clientId,
       nestWhoamiUrl: `${backOffice.url}/api/whoami`,
+      nestPaymentsUrl: `${backOffice.url}/api/payments`,
+      refunds: config.refunds,
       controls: controls !== undefined,
       tokenLifetimeSeconds: target.kind === 'simulator' ? target.tokenLifetimeSeconds : null,
     }
@@ -134,6 +144,12 @@ async function main(): Promise<void> {
             payment.url,
           )
         },
+        onCancelled: ({ reference }) =>
+          monitor.note(
+            'shop',
+            'info',
+            `Payment request for order ${reference} cancelled by the payer`,
+          ),
       }),
       monitor,
       controls,
@@ -161,13 +177,34 @@ function printUrls(
   row('Open the shop', `${shopUrl}/`, '← the checkout page and the live token panel')
   row('Express API', `${shopUrl}/api/whoami`, 'stitchAuth() → req.stitchToken')
   row('', `${shopUrl}/stitch/createPaymentRequest`, 'stitchProxy(), POST from the page')
+  row(
+    '',
+    `${shopUrl}/stitch/cancelPayment`,
+    "exposeOperation(cancelPaymentRequest), this shop's payments only",
+  )
   row('NestJS API', `${nestUrl}/api/whoami`, '@UseStitchToken() + @CurrentStitchToken()')
-  row('', `${nestUrl}/api/payments/:id`, 'PaymentsService → StitchAuthService.graphql()')
+  row(
+    '',
+    `${nestUrl}/api/payments/:id`,
+    'PaymentsService → StitchAuthService.run(getPaymentRequest)',
+  )
+  row(
+    '',
+    `${nestUrl}/api/payments/:id/refund`,
+    config.refunds
+      ? 'POST + x-demo-control → run(initiateRefund), nonce refund-<id>'
+      : 'off: set STITCH_REFUNDS=1 if the client has client_refund',
+  )
   if (sim) {
     row(
       'Stitch',
       sim.url,
       `local simulator: client ${config.target.clientId}, ${config.target.kind === 'simulator' ? config.target.tokenLifetimeSeconds : 3600} s tokens`,
+    )
+    row(
+      '',
+      `${shopUrl}/api/simulator/activity`,
+      'what it holds and saw: payments, refunds, API calls',
     )
   } else {
     row('Stitch', 'https://secure.stitch.money', `real Stitch, client ${config.target.clientId}`)

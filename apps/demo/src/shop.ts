@@ -4,9 +4,11 @@ import {
   createPaymentRequestOperation,
   defineOperation,
   defineOperations,
+  exposeOperation,
   type PaymentBeneficiary,
   paymentRequestStatusOperation,
 } from '@stitch-auth/core'
+import { cancelPaymentRequest } from '@stitch-auth/core/operations'
 
 export const SHOP = {
   name: 'Karoo Tea Co.',
@@ -33,25 +35,47 @@ export interface CreatedPayment {
 
 /**
  * The operations behind `/stitch`: the ready-made "create a payment request" (beneficiary and
- * amount fixed here) and "read its status". `onCreated` lets the demo report each payment.
+ * amount fixed here), "read its status", and "cancel it" for the payer. `onCreated` and
+ * `onCancelled` let the demo report each payment. Refunds are not here: they move money out,
+ * so only the back office makes them, on the server.
  */
-export function shopOperations(hooks: { onCreated?: (payment: CreatedPayment) => void } = {}) {
+export function shopOperations(
+  hooks: {
+    onCreated?: (payment: CreatedPayment) => void
+    onCancelled?: (payment: { id: string; reference: string }) => void
+  } = {},
+) {
+  // The payment requests this shop created: only those may be cancelled from the page. A real
+  // shop ties each to the signed-in user's order instead, so one shopper cannot cancel another's.
+  const created = new Map<string, string>() // id → order reference
   const create = createPaymentRequestOperation({
     beneficiary: BENEFICIARY,
     beneficiaryReference: 'KarooTea',
     // The price comes from the catalogue, not from the browser's `amount`.
     resolveAmount: () => SHOP.product.price * SHOP.product.quantity,
   })
+  const status = paymentRequestStatusOperation()
   return defineOperations({
     createPaymentRequest: defineOperation({
       ...create,
       toOutput: async (data, input) => {
-        const created = await create.toOutput(data, input)
-        hooks.onCreated?.({ ...created, reference: input.reference })
-        return created
+        const payment = await create.toOutput(data, input)
+        created.set(payment.id, input.reference)
+        hooks.onCreated?.({ ...payment, reference: input.reference })
+        return payment
       },
     }),
-    paymentStatus: paymentRequestStatusOperation(),
+    paymentStatus: status,
+    cancelPayment: exposeOperation(cancelPaymentRequest, {
+      // The same `{ id }` as paymentStatus takes (the demo has no zod of its own).
+      input: status.input,
+      authorize: (_call, { id }) => created.has(id),
+      toVariables: ({ id }) => ({ input: { requestId: id, reason: 'Cancelled by the payer' } }),
+      toOutput: ({ id }) => {
+        hooks.onCancelled?.({ id, reference: created.get(id) ?? id })
+        return { id, status: 'cancelled' as const }
+      },
+    }),
   })
 }
 

@@ -1,6 +1,6 @@
-// The page's "break Stitch" buttons, acting on the local simulator.
+// The page's "break Stitch" buttons, acting on the local simulator, and what it saw.
 import type { FaultHandle, StitchSimulator } from '@stitch-auth/testing'
-import type { TokenPanelState } from './api-types.js'
+import type { SimulatorActivity, TokenPanelState } from './api-types.js'
 import type { TokenMonitor } from './token-monitor.js'
 
 export const OUTAGE_SECONDS = 30
@@ -66,6 +66,26 @@ export class SimulatorControls {
         outage?.handle.active && outage.endsAt > Date.now()
           ? { endsAt: outage.endsAt, status: OUTAGE_STATUS }
           : null,
+    }
+  }
+
+  /** The simulator's records, to check what reached "Stitch" (the demo's test reads them). */
+  activity(): SimulatorActivity {
+    const sim = this.#sim
+    return {
+      paymentRequests: sim.paymentRequests.map(({ id, state }) => ({ id, status: state.type })),
+      refunds: sim.refunds.map(({ id, paymentRequestId, nonce, amount, status }) => ({
+        id,
+        paymentRequestId,
+        nonce,
+        amount: `${amount.quantity} ${amount.currency}`,
+        status: status.type,
+      })),
+      apiCalls: sim.apiRequests.map(({ operationName, scopes, outcome }) => ({
+        operationName: operationName ?? null,
+        scopes: scopes ?? [],
+        outcome,
+      })),
     }
   }
 

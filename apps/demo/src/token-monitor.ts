@@ -5,6 +5,8 @@ import type { AppName, DemoEvent, TokenPanelState } from './api-types.js'
 import { clock, dim, green, red, say, yellow } from './terminal.js'
 
 const LOG_SIZE = 40
+// The scopes of the payments token the shop and the back office share through the cache.
+const SHARED_SCOPES = 'client_paymentrequest'
 
 type Level = DemoEvent['level']
 type Source = DemoEvent['source']
@@ -76,6 +78,22 @@ export class TokenMonitor {
       case 'tokenMinted': {
         this.#minted[app]++
         this.#refreshing.delete(app)
+        const how = event.background
+          ? 'in the background (refresh-ahead: no caller waited)'
+          : `while a caller waited ${event.durationMs} ms`
+        const tries = event.attempts > 1 ? ` after ${event.attempts} attempts` : ''
+        const lives = `lives ${Math.round(event.lifetimeMs / 1000)} s`
+        // The panel follows the token both apps share; the back office's refund token (other
+        // scopes, so another token) is only logged.
+        if (event.scopes.join(' ') !== SHARED_SCOPES) {
+          const scopes = event.scopes.join(' ')
+          this.note(
+            app,
+            'success',
+            `Minted token ${event.tokenPreview} for ${scopes} (${lives}) ${how}${tries}`,
+          )
+          return
+        }
         const at = this.#now()
         this.#token = {
           preview: event.tokenPreview,
@@ -91,15 +109,7 @@ export class TokenMonitor {
           durationMs: event.durationMs,
           attempts: event.attempts,
         }
-        const how = event.background
-          ? 'in the background (refresh-ahead: no caller waited)'
-          : `while a caller waited ${event.durationMs} ms`
-        const tries = event.attempts > 1 ? ` after ${event.attempts} attempts` : ''
-        this.note(
-          app,
-          'success',
-          `Minted token ${event.tokenPreview} (lives ${Math.round(event.lifetimeMs / 1000)} s) ${how}${tries}`,
-        )
+        this.note(app, 'success', `Minted token ${event.tokenPreview} (${lives}) ${how}${tries}`)
         return
       }
       case 'cacheHit':

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, expect, it } from 'vitest'
-import type { TokenPanelState, WhoamiAnswer } from '../src/api-types.js'
+import type { SimulatorActivity, TokenPanelState, WhoamiAnswer } from '../src/api-types.js'
 import { SIMULATOR_CLIENT_SECRET } from '../src/config.js'
 import { colourDistance, decodePng } from './png.js'
 
@@ -29,7 +29,7 @@ afterAll(async () => {
   if (demo && demo.child.exitCode === null) demo.child.kill('SIGKILL')
 })
 
-it('serves a checkout that keeps taking payments through a Stitch outage on one shared token, and stops on Ctrl-C', async () => {
+it('serves a checkout that keeps taking payments through a Stitch outage on one shared token, cancels and refunds, and stops on Ctrl-C', async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium`)
   }
@@ -88,6 +88,28 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
   await expect.poll(() => link.getAttribute('href')).toMatch(new RegExp(`^${simUrl}/pay/[\\w-]+$`))
   const firstLink = await link.getAttribute('href')
   await expect.poll(() => page.locator('#minted').textContent()).toBe('1')
+  const activity = () => getJson<SimulatorActivity>(`${shopUrl}/api/simulator/activity`)
+  const paymentStatus = page.locator('#payment-status')
+
+  // --- The payer cancels it from the checkout: the shop's cancelPayment operation ---
+  const firstId = new URL(firstLink!).pathname.split('/').pop()!
+  const cancelButton = page.getByRole('button', { name: 'Cancel payment' })
+  await cancelButton.click()
+  await expect.poll(() => paymentStatus.textContent()).toBe('Cancelled by the payer')
+  await expect.poll(() => cancelButton.isHidden()).toBe(true)
+  expect((await activity()).paymentRequests).toEqual([{ id: firstId, status: 'cancelled' }])
+  expect(await getJson(`${nestUrl}/api/payments/${firstId}`)).toEqual({
+    id: firstId,
+    status: 'cancelled',
+    found: true,
+  })
+  // Only payment requests this shop created: any other id is refused before Stitch is called.
+  const callsBefore = (await activity()).apiCalls.length
+  expect(await post(`${shopUrl}/stitch/cancelPayment`, { id: 'someone-elses' })).toMatchObject({
+    status: 403,
+    body: { error: { code: 'forbidden' } },
+  })
+  expect((await activity()).apiCalls).toHaveLength(callsBefore)
 
   // --- Take Stitch's token endpoint down, pay again: the cached token carries it ---
   await page.getByRole('button', { name: 'Stitch token endpoint down for 30 s' }).click()
@@ -139,7 +161,11 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
   await payPage.getByRole('button', { name: 'Simulate payment' }).click()
   await payPage.getByText('Status: completed').waitFor()
   await payPage.close()
-  await expect.poll(() => page.locator('#payment-status').textContent()).toBe('Paid ✓')
+  // The page asks for the status every 2 s.
+  await expect.poll(() => paymentStatus.textContent(), { timeout: 5000 }).toBe('Paid ✓')
+  const refundButton = page.getByRole('button', { name: 'Refund (back office)' })
+  await expect.poll(() => refundButton.isVisible()).toBe(true)
+  expect(await cancelButton.isHidden()).toBe(true)
 
   // --- Screenshot, and what was on the page when it was taken ---
   const state = await getJson<TokenPanelState>(`${shopUrl}/api/token-state`)
@@ -192,13 +218,94 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
     await copyFile(SCREENSHOT, join(REPO_ROOT, 'docs/demo.png'))
   }
 
+  // --- The back office refunds the paid order, once (NestJS: run(initiateRefund)) ---
+  // The refund needs a token of its own (client_refund), so Stitch's token endpoint comes back.
+  await page.getByRole('button', { name: 'End outage now' }).click()
+  await banner.waitFor({ state: 'hidden' })
+  const order = await page.locator('#result-reference').textContent()
+  expect(order).toMatch(/^KT-\d{4}$/)
+  await refundButton.click()
+  const note = page.locator('#payment-note')
+  await expect
+    .poll(() => note.textContent())
+    .toMatch(/^Refunded R 150\.00: refund \S+ is pending\.$/)
+  const events = page.locator('#events')
+  await expect
+    .poll(() => events.textContent())
+    .toMatch(new RegExp(`Refund \\S+ made for order ${order}: R 150\\.00, pending`))
+  const refund = {
+    id: expect.any(String),
+    paymentRequestId: paymentId,
+    nonce: `refund-${paymentId}`,
+    amount: '150.00 ZAR',
+    status: 'pending',
+  }
+  expect((await activity()).refunds).toEqual([refund])
+
+  // A second click is refused, not refunded twice.
+  await refundButton.click()
+  await expect
+    .poll(() => note.textContent())
+    .toBe('Already refunded: the back office did not refund it twice.')
+  await expect
+    .poll(() => events.textContent())
+    .toMatch(new RegExp(`Order ${order} is already refunded: Stitch refused the nonce refund-`))
+  const records = await activity()
+  expect(records.refunds).toEqual([refund])
+  // The refund ran with a token for client_refund alone, and its repeat reached Stitch with
+  // the same nonce and was refused; everything else ran on the shared token.
+  expect(records.apiCalls.filter((call) => call.operationName === 'InitiateRefund')).toEqual([
+    { operationName: 'InitiateRefund', scopes: ['client_refund'], outcome: 'ok' },
+    { operationName: 'InitiateRefund', scopes: ['client_refund'], outcome: 'error' },
+  ])
+  for (const call of records.apiCalls.filter((call) => call.operationName !== 'InitiateRefund')) {
+    expect(call.scopes, call.operationName ?? '').toEqual(['client_paymentrequest'])
+  }
+  // A second token, the back office's, for the refund; the panel keeps showing the shared one.
+  await expect.poll(() => page.locator('#minted').textContent()).toBe('2')
+  expect(await page.locator('#minted-by').textContent()).toBe('Express 1 · Nest 1')
+  expect(await page.locator('#token-preview').textContent()).toBe(fromExpress.tokenPreview)
+  expect(await page.locator('#scopes').textContent()).toBe('client_paymentrequest')
+
+  // The shop's browser proxy has no refund operation, whatever it is called.
+  for (const name of ['refund', 'initiateRefund', 'InitiateRefund']) {
+    expect(await post(`${shopUrl}/stitch/${name}`, { id: paymentId })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'unknown_operation' } },
+    })
+  }
+  // The refund route wants the custom header, and CORS lets only the shop's page send it.
+  expect(await post(`${nestUrl}/api/payments/${paymentId}/refund`, undefined, {})).toMatchObject({
+    status: 403,
+    body: { error: { code: 'control_header_missing' } },
+  })
+  const preflight = (origin: string) =>
+    fetch(`${nestUrl}/api/payments/${paymentId}/refund`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'x-demo-control',
+      },
+    })
+  const fromShop = await preflight(shopUrl)
+  expect(fromShop.headers.get('access-control-allow-origin')).toBe(shopUrl)
+  expect(fromShop.headers.get('access-control-allow-headers')).toBe('x-demo-control')
+  expect(
+    (await preflight('http://attacker.example')).headers.has('access-control-allow-origin'),
+  ).toBe(false)
+  expect((await activity()).refunds).toEqual([refund])
+
   // --- Nothing a browser or a log sees holds the secret or a token ---
   const bodies = [
     ...(await Promise.all(seen)),
     await page.content(),
-    JSON.stringify([fromExpress, fromNest, state]),
+    JSON.stringify([fromExpress, fromNest, state, records]),
   ]
-  expect(pageErrors).toEqual([])
+  // No script error; Chromium logs the one refused response, the repeated refund's 409.
+  expect(pageErrors).toEqual([
+    'Failed to load resource: the server responded with a status of 409 (Conflict)',
+  ])
   const tokenStart = fromExpress.tokenPreview.slice(0, -1)
   const fullToken = new RegExp(`${escapeRegExp(tokenStart)}[\\w-]{6,}`)
   for (const text of [...bodies, demo.stdout, demo.stderr]) {
@@ -221,8 +328,12 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
     /Payment request created for order KT-\d+: http:\/\/127\.0\.0\.1:\d+\/pay\//,
   )
   expect(demo.stdout).toMatch(/Token endpoint down for 30 s/)
+  expect(demo.stdout).toMatch(/Payment request for order KT-\d+ cancelled by the payer/)
+  expect(demo.stdout).toMatch(/Minted token \S+ for client_refund \(lives 60 s\)/)
+  expect(demo.stdout).toMatch(/Refund \S+ made for order KT-\d+: R 150\.00, pending/)
+  expect(demo.stdout).toMatch(/Order KT-\d+ is already refunded/)
   expect(demo.stdout).toMatch(
-    /Stopped\. 1 token minted, \d+ cache hits, 2 payment requests; the simulator saw 1 token request and \d+ API calls\./,
+    /Stopped\. 2 tokens minted, \d+ cache hits, 2 payment requests; the simulator saw 2 token requests and \d+ API calls\./,
   )
 }, 90_000)
 
@@ -284,6 +395,20 @@ function startDemo(): RunningDemo {
       return found
     },
   }
+}
+
+/** A POST as the page's scripts send it: JSON, with the proxy's anti-CSRF header by default. */
+async function post(
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = { 'x-stitch-proxy': '1' },
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return { status: response.status, body: await response.json() }
 }
 
 async function getJson<T = unknown>(url: string): Promise<T> {

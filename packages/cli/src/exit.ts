@@ -43,6 +43,18 @@ export class UsageError extends Error {
   }
 }
 
+/** A failure with a fix the command knows better than the generic one (same exit code). */
+export class FailureWithFix extends Error {
+  override name = 'FailureWithFix' as const
+
+  constructor(
+    readonly failure: unknown,
+    readonly fix: string,
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure), { cause: failure })
+  }
+}
+
 /** One failure, as the CLI shows it: what happened, what to do, how the process ends. */
 export interface Failure {
   message: string
@@ -56,8 +68,24 @@ export interface Failure {
  * with it the `Authorization` header.
  */
 export function describeFailure(error: unknown, context: { apiUrl?: string } = {}): Failure {
+  if (error instanceof FailureWithFix) {
+    return { ...describeFailure(error.failure, context), fix: error.fix }
+  }
   if (error instanceof UsageError) {
     return { message: error.problems.join('\n'), exitCode: EXIT_CODES.USAGE }
+  }
+  const inputIssues = invalidVariables(error)
+  if (inputIssues) {
+    // Found before anything was sent (core's `StitchInputError`): the caller's to fix.
+    return {
+      message: [
+        `invalid variables for ${inputIssues.operation}:`,
+        ...inputIssues.issues.map(
+          (issue) => `  - ${issue.path === '' ? '(variables)' : issue.path}: ${issue.message}`,
+        ),
+      ].join('\n'),
+      exitCode: EXIT_CODES.USAGE,
+    }
   }
   if (error instanceof StitchConfigError) {
     return { message: error.message, exitCode: EXIT_CODES.USAGE }
@@ -157,7 +185,22 @@ export function graphQLErrorLines(error: StitchApiError): string[] {
   })
 }
 
+/** Core's `StitchInputError`, read by its code so any copy of core is recognised. */
+function invalidVariables(
+  error: unknown,
+): { operation: string; issues: readonly { path: string; message: string }[] } | undefined {
+  if (!isStitchAuthError(error) || error.code !== STITCH_AUTH_ERROR_CODES.INVALID_VARIABLES) {
+    return undefined
+  }
+  const { operation, issues } = error as { operation?: unknown; issues?: unknown }
+  if (!Array.isArray(issues)) return undefined
+  return { operation: typeof operation === 'string' ? operation : 'the operation', issues }
+}
+
 function apiErrorFix(error: StitchApiError, unavailable: boolean): string | undefined {
+  if (error.code === STITCH_AUTH_ERROR_CODES.API_NONCE_REUSED) {
+    return 'Stitch already has a request with this nonce, so this one did not run again: look the first one up instead of retrying. For a new request, give a new nonce or none (one is generated).'
+  }
   if (error.code === STITCH_AUTH_ERROR_CODES.API_UNAUTHENTICATED) {
     return 'The API does not accept tokens from this token endpoint: check that --api-url (STITCH_API_URL) and --token-url (STITCH_TOKEN_URL) point at the same environment.'
   }

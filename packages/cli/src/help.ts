@@ -19,6 +19,15 @@ const CONNECTION_HELP = `Credentials and endpoints (flags win over the environme
   --timeout <seconds>          give up after this long, retries included (default ${DEFAULT_TIMEOUT_MS / 1000})
   -h, --help                   show this help`
 
+/** `run` picks the scopes itself: the same options without the scope ones. */
+const RUN_CONNECTION_HELP = CONNECTION_HELP.split('\n')
+  .filter(
+    (line, index, lines) =>
+      !/^ {2}(-s, --scope|--allow-unknown-scopes)/.test(line) &&
+      !(/^ {30,}\[env STITCH_SCOPES/.test(line) && /--scope/.test(lines[index - 1] ?? '')),
+  )
+  .join('\n')
+
 const EXIT_HELP = `Exit codes:
   0  success (doctor: every check passed; warnings allowed)
   1  Stitch refused (wrong secret, scope not enabled, API error) or a check failed
@@ -34,6 +43,8 @@ Commands:
   doctor    check configuration, network, credentials, scopes, clock and an API call
   token     get a client token; show its scopes and expiry (token redacted unless --raw)
   graphql   make one authenticated GraphQL call and print the result as JSON
+  run       run an operation of the typed catalog by name (scopes and variables checked
+            for you) and print its result as JSON; run --list lists them
 
 Run \`stitch-auth <command> --help\` for a command's options.
 
@@ -52,6 +63,7 @@ Examples:
   stitch-auth doctor --scope client_paymentrequest
   curl -H "Authorization: Bearer $(stitch-auth token --raw -s client_paymentrequest)" …
   stitch-auth graphql 'query { __typename }' -s client_paymentrequest
+  stitch-auth run getPaymentRequest --variables '{"id":"…"}'
 `
 
 export const TOKEN_HELP = `Usage: stitch-auth token --scope <scope> [--scope …] [--raw | --json [--show-token]]
@@ -125,4 +137,41 @@ Examples:
   stitch-auth graphql 'query Get($id: ID!) { node(id: $id) { id } }' \\
     --variables '{"id":"…"}' -s client_paymentrequest
   stitch-auth graphql @create-payment.graphql --variables @input.json -s client_paymentrequest
+`
+
+export const RUN_HELP = `Usage: stitch-auth run <operation> [--variables <json>] [--file <variable>=@<path>]
+       stitch-auth run --list
+
+Runs one operation of the typed catalog of @stitch-auth/core/operations and prints its
+result as JSON. The token is requested for exactly the scopes the operation needs, so run
+takes no --scope (and ignores STITCH_SCOPES). The variables are checked before anything is
+sent: each problem is printed as path: message, and run exits 2.
+
+Arguments:
+  <operation>                the operation's name, in any case: createPaymentRequest or
+                             CreatePaymentRequest (its GraphQL name)
+  --variables <json>         variables as a JSON object (default {}); @vars.json reads a
+                             file, - reads stdin
+  --file <variable>=@<path>  a file for an operation that uploads one, at that variable
+                             (a dot path): --file image=@logo.png; its type follows the
+                             extension (png, jpg, jpeg, gif, webp, svg). Repeatable.
+  --list                     list the operations, the scopes each needs, and which move
+                             money; run without an operation lists them too (to stderr, exit 2)
+
+An operation with a nonce (each one that moves money, like initiateRefund) prints the nonce it
+sends to stderr, e.g. "input.nonce: 7f3c…": one is generated unless --variables gives it.
+To retry after a lost answer, send the same nonce again: Stitch runs a nonce once and
+refuses the second request (exit 1) rather than paying twice.
+
+${RUN_CONNECTION_HELP}
+
+${EXIT_HELP}
+
+Examples:
+  stitch-auth run --list
+  stitch-auth run createPaymentRequest --variables @payment.json
+  stitch-auth run GetPaymentRequest --variables '{"id":"…"}' | jq .state.__typename
+  stitch-auth run initiateRefund --variables '{"input":{"paymentRequestId":"…",
+    "amount":{"quantity":"50.00","currency":"ZAR"},"reason":"requested_by_user",
+    "beneficiaryReference":"Refund order-42"}}'
 `

@@ -2,9 +2,10 @@ import packageJson from '../package.json' with { type: 'json' }
 import { wantsHelp } from './args.js'
 import { doctorCommand } from './commands/doctor.js'
 import { graphqlCommand } from './commands/graphql.js'
+import { runCommand } from './commands/run.js'
 import { tokenCommand } from './commands/token.js'
 import { describeFailure, EXIT_CODES, UsageError } from './exit.js'
-import { DOCTOR_HELP, GRAPHQL_HELP, MAIN_HELP, TOKEN_HELP } from './help.js'
+import { DOCTOR_HELP, GRAPHQL_HELP, MAIN_HELP, RUN_HELP, TOKEN_HELP } from './help.js'
 import {
   type CliContext,
   type CliIO,
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   doctor: { run: doctorCommand, help: DOCTOR_HELP },
   token: { run: tokenCommand, help: TOKEN_HELP },
   graphql: { run: graphqlCommand, help: GRAPHQL_HELP },
+  run: { run: runCommand, help: RUN_HELP },
 }
 
 /**

@@ -60,17 +60,22 @@ export async function postGraphQL(options: {
   signal: AbortSignal | undefined
   /** Values the API might echo in an error (the access token): never copied into errors. */
   sensitive: readonly string[]
+  /** Files to send as a GraphQL multipart request, by their dot path in `variables`. */
+  files?: ReadonlyMap<string, Blob> | undefined
 }): Promise<GraphQLExchange> {
+  const payload = {
+    query: options.query,
+    ...(options.variables === undefined ? {} : { variables: options.variables }),
+    ...(options.operationName ? { operationName: options.operationName } : {}),
+  }
   // Sent once (exchange never retries): a mutation that reached Stitch must not run twice.
   const response = await exchange(
     options.url,
     {
       method: 'post',
-      json: {
-        query: options.query,
-        ...(options.variables === undefined ? {} : { variables: options.variables }),
-        ...(options.operationName ? { operationName: options.operationName } : {}),
-      },
+      ...(options.files && options.files.size > 0
+        ? { body: multipartBody(payload, options.files) }
+        : { json: payload }),
       headers: { authorization: options.authorization, accept: 'application/json' },
     },
     {
@@ -109,6 +114,45 @@ export async function postGraphQL(options: {
     )
   }
   return readGraphQLAnswer(response.status, parsed.data, options.sensitive)
+}
+
+/**
+ * The GraphQL multipart request spec, which Stitch's `Upload` scalar follows: an `operations`
+ * part (the request, each file's variable `null`), a `map` part naming where each file goes,
+ * then the files. `fetch` sets the boundary.
+ */
+function multipartBody(
+  payload: { query: string; variables?: unknown; operationName?: string },
+  files: ReadonlyMap<string, Blob>,
+): FormData {
+  const variables = structuredClone(payload.variables ?? {}) as Record<string, unknown>
+  const map: Record<string, string[]> = {}
+  let index = 0
+  for (const path of files.keys()) {
+    setPath(variables, path, null)
+    map[String(index++)] = [`variables.${path}`]
+  }
+  const form = new FormData()
+  form.append('operations', JSON.stringify({ ...payload, variables }))
+  form.append('map', JSON.stringify(map))
+  index = 0
+  for (const file of files.values()) {
+    const name = typeof (file as File).name === 'string' ? (file as File).name : 'upload'
+    form.append(String(index++), file, name)
+  }
+  return form
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.')
+  const last = keys.pop() as string
+  let node: Record<string, unknown> = target
+  for (const key of keys) {
+    const next = node[key]
+    if (typeof next !== 'object' || next === null) node[key] = {}
+    node = node[key] as Record<string, unknown>
+  }
+  node[last] = value
 }
 
 /** The code Stitch puts on an answer to an expired, revoked or malformed token. */
@@ -185,11 +229,13 @@ function toErrorDetail(
         : undefined
   const listed = scopesFromExtensions(error.extensions)
   const requiredScopes = listed.length > 0 ? listed : scopesFromMessage(error.message)
+  const reason = error.extensions?.reason
   return {
     // The API's words go into our error, so they are scrubbed of anything token-shaped.
     message: scrubServerText(error.message, sensitive),
     ...(error.path ? { path: error.path } : {}),
     ...(code ? { code } : {}),
+    ...(typeof reason === 'string' ? { reason } : {}),
     ...(requiredScopes.length > 0 ? { requiredScopes } : {}),
   }
 }
@@ -221,6 +267,28 @@ function scopesFromMessage(message: string): string[] {
   return [...new Set(message.match(/\b(?:client|user)_[a-z]+\b/g) ?? [])]
 }
 
+// Codes GraphQL servers give input they refuse (Apollo's names, which Stitch's errors follow for
+// UNAUTHENTICATED and FORBIDDEN). Stitch does not document the code of an invalid input: a guess.
+const INVALID_INPUT_CODES = new Set([
+  'BAD_USER_INPUT',
+  'GRAPHQL_VALIDATION_FAILED',
+  'VALIDATION_ERROR',
+  'INVALID_INPUT',
+])
+
+/**
+ * Stitch documents only that a reused nonce "will be rejected with an error", not its shape:
+ * a reason or code that names the nonce, or a message about a nonce used before, all count.
+ */
+function isNonceReused(error: StitchGraphQLErrorDetail): boolean {
+  const label = `${error.reason ?? ''} ${error.code ?? ''}`
+  if (/NONCE/i.test(label)) return true
+  return (
+    /\bnonce\b/i.test(error.message) &&
+    /\b(already|reused?|used|duplicate|exists|same)\b/i.test(error.message)
+  )
+}
+
 /** Turns a failed GraphQL exchange into the error a caller can act on. */
 export function graphQLError(exchange: GraphQLExchange): StitchApiError {
   const { errors, status } = exchange
@@ -238,6 +306,19 @@ export function graphQLError(exchange: GraphQLExchange): StitchApiError {
     )
   }
   const summary = errors.map((error) => error.message).join('; ')
+  if (errors.some(isNonceReused)) {
+    return new StitchApiError(
+      `Stitch refused the request because its nonce was used before: the same request was already made, so it did not run again. Use a new nonce only for a new request. Stitch said: ${summary}`,
+      { status, errors, code: STITCH_AUTH_ERROR_CODES.API_NONCE_REUSED },
+    )
+  }
+  if (errors.some((error) => error.code !== undefined && INVALID_INPUT_CODES.has(error.code))) {
+    return new StitchApiError(`Stitch refused the request's input: ${summary}`, {
+      status,
+      errors,
+      code: STITCH_AUTH_ERROR_CODES.API_INVALID_INPUT,
+    })
+  }
   return new StitchApiError(
     errors.length > 0
       ? `The Stitch API answered with ${errors.length === 1 ? 'an error' : `${errors.length} errors`}: ${summary}`

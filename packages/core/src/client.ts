@@ -1,4 +1,12 @@
+import type { z } from 'zod'
 import { graphQLError, postGraphQL } from './api.js'
+import {
+  checkOperationScopes,
+  prepareOperation,
+  type RunArguments,
+  readOperationResult,
+  type StitchApiOperation,
+} from './api-operation.js'
 import { EventHub, type StitchAuthListener } from './events.js'
 import {
   type InternalStitchAuthOptions,
@@ -34,8 +42,11 @@ export interface GraphQLCallOptions<TScope extends string = StitchScope> {
 /**
  * A Stitch client: gets, caches and refreshes client tokens, and makes authenticated API
  * calls. Create one per client id and share it; it is cheap to call and safe to log.
+ *
+ * `TScope` is what `getToken()` accepts; `TGranted` the scopes the client was configured with
+ * (its `scopes` option, when written out), which bounds the operations `run()` accepts.
  */
-export class StitchAuth<TScope extends string = StitchScope> {
+export class StitchAuth<TScope extends string = StitchScope, TGranted extends string = TScope> {
   readonly #options: InternalStitchAuthOptions
   readonly #publicOptions: ResolvedStitchAuthOptions
   readonly #events = new EventHub()
@@ -88,6 +99,50 @@ export class StitchAuth<TScope extends string = StitchScope> {
     variables?: Record<string, unknown>,
     options: GraphQLCallOptions<TScope> = {},
   ): Promise<TData> {
+    return (await this.#call(query, variables, options, undefined)) as TData
+  }
+
+  /**
+   * Runs an API operation (from `@stitch-auth/core/operations`, or your own
+   * `defineApiOperation`) and returns its typed result. The token is for exactly the
+   * operation's scopes. The variables are checked first: invalid ones throw a
+   * `StitchInputError` naming each field, and nothing is sent. A generated `nonce` is the same
+   * if the call is made again after a re-authentication, so a mutation never runs twice.
+   *
+   * An operation outside the client's `scopes` does not compile when those scopes are written
+   * out, and throws a `StitchConfigError` otherwise.
+   *
+   * @example
+   * import { verifyBankAccount } from '@stitch-auth/core/operations'
+   * const result = await stitch.run(verifyBankAccount, {
+   *   input: { accountNumber: '62000000000', bankId: 'fnb', accountHolder: { … } },
+   * })
+   */
+  async run<TVariables extends z.ZodType, TResult>(
+    operation: StitchApiOperation<TVariables, TResult, TGranted>,
+    ...[variables, options = {}]: RunArguments<TVariables>
+  ): Promise<TResult> {
+    checkOperationScopes(operation, this.#options.defaultScopes?.scopes)
+    const prepared = await prepareOperation(operation, variables)
+    const data = await this.#call(
+      operation.document,
+      prepared.variables,
+      {
+        scopes: operation.scopes as readonly string[] as readonly TScope[],
+        operationName: operation.name,
+        ...options,
+      },
+      prepared.files,
+    )
+    return readOperationResult(operation, data, prepared.variables)
+  }
+
+  async #call(
+    query: string,
+    variables: Record<string, unknown> | undefined,
+    options: GraphQLCallOptions<TScope>,
+    files: ReadonlyMap<string, Blob> | undefined,
+  ): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       const token = await this.getToken(
         options.scopes,
@@ -103,6 +158,7 @@ export class StitchAuth<TScope extends string = StitchScope> {
         timeoutMs: options.timeoutMs ?? 30_000,
         signal: options.signal,
         sensitive: [token.accessToken],
+        files,
       })
       if (exchange.unauthenticated && attempt === 1) {
         await this.#tokens.invalidate(token, 'unauthenticated')
@@ -111,7 +167,7 @@ export class StitchAuth<TScope extends string = StitchScope> {
       if (exchange.errors.length > 0 || exchange.unauthenticated || exchange.status >= 400) {
         throw graphQLError(exchange)
       }
-      return exchange.data as TData
+      return exchange.data
     }
   }
 
@@ -174,10 +230,15 @@ export class StitchAuth<TScope extends string = StitchScope> {
  * })
  * const token = await stitch.getToken()
  */
-export function createStitchAuth(
-  options: StitchAuthOptions<AnyStitchScope> & { allowUnknownScopes: true },
-): StitchAuth<AnyStitchScope>
-export function createStitchAuth(options: StitchAuthOptions): StitchAuth
+export function createStitchAuth<const TGranted extends AnyStitchScope = AnyStitchScope>(
+  options: StitchAuthOptions<AnyStitchScope> & {
+    allowUnknownScopes: true
+    scopes?: readonly TGranted[]
+  },
+): StitchAuth<AnyStitchScope, TGranted>
+export function createStitchAuth<const TGranted extends StitchScope = StitchScope>(
+  options: StitchAuthOptions & { scopes?: readonly TGranted[] },
+): StitchAuth<StitchScope, TGranted>
 export function createStitchAuth(options: StitchAuthOptions<string>): StitchAuth<string> {
   return new StitchAuth(options)
 }

@@ -8,6 +8,12 @@ export const STITCH_AUTH_ERROR_CODES = {
   API_UNAUTHENTICATED: 'STITCH_AUTH_API_UNAUTHENTICATED',
   API_FORBIDDEN: 'STITCH_AUTH_API_FORBIDDEN',
   API_UNAVAILABLE: 'STITCH_AUTH_API_UNAVAILABLE',
+  /** Stitch refused an operation's input (a rule it checks that the variables schema cannot). */
+  API_INVALID_INPUT: 'STITCH_AUTH_API_INVALID_INPUT',
+  /** Stitch refused a mutation because its `nonce` was used before: the request was already made. */
+  API_NONCE_REUSED: 'STITCH_AUTH_API_NONCE_REUSED',
+  /** An operation's variables break its schema; nothing was sent. */
+  INVALID_VARIABLES: 'STITCH_AUTH_INVALID_VARIABLES',
   ABORTED: 'STITCH_AUTH_ABORTED',
   CLIENT_CLOSED: 'STITCH_AUTH_CLIENT_CLOSED',
   /** A shared token cache (e.g. `@stitch-auth/redis`) failed; core itself treats that as a miss. */
@@ -28,6 +34,9 @@ const HTTP_STATUS_BY_CODE: Record<StitchAuthErrorCode, number> = {
   STITCH_AUTH_API_UNAUTHENTICATED: 502,
   STITCH_AUTH_API_FORBIDDEN: 502,
   STITCH_AUTH_API_UNAVAILABLE: 503,
+  STITCH_AUTH_API_INVALID_INPUT: 422,
+  STITCH_AUTH_API_NONCE_REUSED: 409,
+  STITCH_AUTH_INVALID_VARIABLES: 400,
   // The caller went away; nobody reads the answer, but logs should not call it a server fault.
   STITCH_AUTH_ABORTED: 499,
   STITCH_AUTH_CLIENT_CLOSED: 503,
@@ -89,6 +98,34 @@ export class StitchConfigError extends StitchAuthError {
     const list = issues.map((issue) => `  - ${issue}`).join('\n')
     super(`${context}:\n${list}`, { code: STITCH_AUTH_ERROR_CODES.CONFIG_INVALID })
     this.issues = Object.freeze([...issues])
+  }
+}
+
+/** One place an operation's variables are wrong: a dot-separated path and what to fix. */
+export interface StitchInputIssue {
+  path: string
+  message: string
+}
+
+/**
+ * An operation's variables break its schema (a missing field, a wrong type, a documented
+ * limit): thrown by `run()` before any token or API request, with every problem listed.
+ */
+export class StitchInputError extends StitchAuthError {
+  override name = 'StitchInputError' as const
+  /** The operation whose variables were refused. */
+  readonly operation: string
+  readonly issues: readonly StitchInputIssue[]
+
+  constructor(operation: string, issues: readonly StitchInputIssue[]) {
+    const list = issues
+      .map((issue) => `  - ${issue.path === '' ? '(variables)' : issue.path}: ${issue.message}`)
+      .join('\n')
+    super(`Invalid variables for ${operation}:\n${list}`, {
+      code: STITCH_AUTH_ERROR_CODES.INVALID_VARIABLES,
+    })
+    this.operation = operation
+    this.issues = Object.freeze(issues.map((issue) => Object.freeze({ ...issue })))
   }
 }
 
@@ -188,6 +225,8 @@ export interface StitchGraphQLErrorDetail {
   message: string
   path?: readonly (string | number)[]
   code?: string
+  /** The error's `extensions.reason`, when it gives one (e.g. `NONCE_ALREADY_USED`). */
+  reason?: string
   requiredScopes?: readonly string[]
 }
 
@@ -209,6 +248,8 @@ export class StitchApiError extends StitchAuthError {
         | typeof STITCH_AUTH_ERROR_CODES.API_ERROR
         | typeof STITCH_AUTH_ERROR_CODES.API_UNAUTHENTICATED
         | typeof STITCH_AUTH_ERROR_CODES.API_FORBIDDEN
+        | typeof STITCH_AUTH_ERROR_CODES.API_INVALID_INPUT
+        | typeof STITCH_AUTH_ERROR_CODES.API_NONCE_REUSED
       retryable?: boolean
       cause?: unknown
     },
@@ -333,7 +374,7 @@ export interface HttpErrorBody {
   error: {
     code: HttpErrorCode
     message: string
-    /** Only for `invalid_input`: each place the input is wrong. */
+    /** Only for `invalid_input` and `STITCH_AUTH_INVALID_VARIABLES`: each place the input is wrong. */
     issues?: HttpErrorIssue[]
   }
 }
@@ -358,6 +399,9 @@ export const PUBLIC_ERROR_MESSAGES: Readonly<Record<StitchAuthErrorCode, string>
   STITCH_AUTH_API_UNAUTHENTICATED: 'Stitch could not complete the request.',
   STITCH_AUTH_API_FORBIDDEN: 'Stitch could not complete the request.',
   STITCH_AUTH_API_UNAVAILABLE: 'Stitch is unavailable; try again shortly.',
+  STITCH_AUTH_API_INVALID_INPUT: 'Stitch refused the details of the request.',
+  STITCH_AUTH_API_NONCE_REUSED: 'This request was already made.',
+  STITCH_AUTH_INVALID_VARIABLES: 'The input is invalid.',
   STITCH_AUTH_ABORTED: 'The request was aborted.',
   STITCH_AUTH_CLIENT_CLOSED: 'Stitch is unavailable; try again shortly.',
   STITCH_AUTH_CACHE_UNAVAILABLE: 'Stitch is unavailable; try again shortly.',
@@ -412,6 +456,12 @@ export function toHttpErrorAnswer(
       },
     }
   }
+  // Which fields are wrong and why is the caller's to know (the messages name limits, never
+  // values); the rest of the error describes the server's setup.
+  const issues =
+    error instanceof StitchInputError
+      ? error.issues.map((issue): HttpErrorIssue => ({ ...issue }))
+      : undefined
   return {
     status: error.statusCode,
     headers: { 'cache-control': 'no-store', ...error.headers },
@@ -419,6 +469,7 @@ export function toHttpErrorAnswer(
       error: {
         code: error.code,
         message: options.exposeMessage ? error.message : PUBLIC_ERROR_MESSAGES[error.code],
+        ...(issues ? { issues } : {}),
       },
     },
   }

@@ -1,4 +1,19 @@
 export {
+  type ApiOperationResult,
+  type ApiOperationVariables,
+  defineApiOperation,
+  type RunArguments,
+  type RunOptions,
+  type StitchApiOperation,
+} from './api-operation.js'
+export {
+  createPaymentRequestOperation,
+  type PaymentBeneficiary,
+  type PaymentRequestOperationOptions,
+  type PaymentRequestStatus,
+  paymentRequestStatusOperation,
+} from './browser-operations.js'
+export {
   MemoryTokenCache,
   type MemoryTokenCacheOptions,
   type Promisable,
@@ -28,20 +43,13 @@ export {
   StitchConfigError,
   StitchEndpointUnavailableError,
   type StitchGraphQLErrorDetail,
+  StitchInputError,
+  type StitchInputIssue,
   StitchResponseError,
   StitchTokenRequestError,
   toHttpErrorAnswer,
 } from './errors.js'
 export type { StitchAuthEvent, StitchAuthEventType, StitchAuthListener } from './events.js'
-export {
-  CREATE_PAYMENT_REQUEST_DOCUMENT,
-  createPaymentRequestOperation,
-  PAYMENT_REQUEST_STATUS_DOCUMENT,
-  type PaymentBeneficiary,
-  type PaymentRequestOperationOptions,
-  type PaymentRequestStatus,
-  paymentRequestStatusOperation,
-} from './operations.js'
 export {
   DEFAULT_API_URL,
   DEFAULT_TOKEN_URL,
@@ -53,6 +61,8 @@ export {
   createStitchProxyHandler,
   defineOperation,
   defineOperations,
+  type ExposeOperationOptions,
+  exposeOperation,
   OPERATION_NAME_PATTERN,
   type OperationInput,
   type OperationOutput,

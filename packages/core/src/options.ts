@@ -58,7 +58,9 @@ export interface StitchAuthOptions<TScope extends string = StitchScope> {
   /** Optional `kid` header of the client assertion. */
   keyId?: string
   /**
-   * Scopes `getToken()` asks for when called without any.
+   * The scopes this client uses: `getToken()` asks for them when called without any, and
+   * `run()` accepts only operations whose scopes are among them (checked by the compiler when
+   * the list is written out). Without it, `run()` accepts any operation.
    * @example ['client_paymentrequest']
    */
   scopes?: readonly TScope[]

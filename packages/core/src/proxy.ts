@@ -1,4 +1,9 @@
 import type { z } from 'zod'
+import type {
+  ApiOperationResult,
+  ApiOperationVariables,
+  StitchApiOperation,
+} from './api-operation.js'
 import type { StitchAuth } from './client.js'
 import {
   HTTP_ERROR_CODES,
@@ -42,8 +47,16 @@ export interface StitchOperation<
     input: z.output<TSchema>,
     call: ProxyCallContext<TContext>,
   ) => Record<string, unknown> | Promise<Record<string, unknown>>
-  /** Picks what the browser gets back from Stitch's `data`. */
+  /**
+   * Picks what the browser gets back: from Stitch's `data`, or from the API operation's typed
+   * result when the operation was made with {@link exposeOperation}.
+   */
   toOutput: (data: unknown, input: z.output<TSchema>) => TOutput | Promise<TOutput>
+  /**
+   * The API operation this one runs (set by {@link exposeOperation}): its variables are checked
+   * against the operation's schema and its result read, as `stitch.run()` does.
+   */
+  api?: StitchApiOperation
 }
 
 /** A named set of operations: the whole surface the browser can reach. */
@@ -55,6 +68,83 @@ export function defineOperation<TSchema extends z.ZodType, TOutput, TContext = u
   operation: StitchOperation<TSchema, TOutput, TContext>,
 ): StitchOperation<TSchema, TOutput, TContext> {
   return Object.freeze({ ...operation })
+}
+
+/** How a browser operation runs an API operation: what the browser may send and what it gets. */
+export interface ExposeOperationOptions<
+  TOperation extends StitchApiOperation,
+  TSchema extends z.ZodType,
+  TOutput,
+  TContext,
+> {
+  /** What the browser may send. Anything else is refused with 400 before Stitch is called. */
+  input: TSchema
+  /**
+   * Return false to refuse the caller (403). Required for an operation that moves money out.
+   */
+  authorize?: StitchOperation<TSchema, TOutput, TContext>['authorize']
+  /** Turns the browser's input into the operation's variables; server-side values go in here. */
+  toVariables: (
+    input: z.output<TSchema>,
+    call: ProxyCallContext<TContext>,
+  ) => ApiOperationVariables<TOperation> | Promise<ApiOperationVariables<TOperation>>
+  /** Picks what the browser gets back from the operation's typed result. */
+  toOutput: (
+    result: ApiOperationResult<TOperation>,
+    input: z.output<TSchema>,
+  ) => TOutput | Promise<TOutput>
+  /**
+   * Serve an operation that pays money out of the client's account (a refund, a disbursement)
+   * to a browser. Off by default: a page anyone can load must not be a way to move money, so
+   * this also requires an `authorize` that admits only people allowed to (e.g. staff).
+   * @default false
+   */
+  allowMoneyMovement?: boolean
+}
+
+/**
+ * Serves an API operation (from `@stitch-auth/core/operations`) to the browser: the browser's
+ * input is checked by `input`, turned into the operation's variables on the server, and those
+ * are checked again by the operation's own schema (Stitch's limits) before Stitch is called.
+ * Operations that move money out are refused unless `allowMoneyMovement` and `authorize` are set.
+ *
+ * @example
+ * const operations = defineOperations({
+ *   cancelOrder: exposeOperation(cancelPaymentRequest, {
+ *     input: z.strictObject({ id: z.string().min(1).max(200) }),
+ *     authorize: ({ context }) => context.req.session.user !== undefined,
+ *     toVariables: ({ id }) => ({ input: { requestId: id, reason: 'Cancelled by the payer' } }),
+ *     toOutput: ({ id }) => ({ id }),
+ *   }),
+ * })
+ */
+export function exposeOperation<
+  TOperation extends StitchApiOperation,
+  TSchema extends z.ZodType,
+  TOutput,
+  TContext = unknown,
+>(
+  operation: TOperation,
+  options: ExposeOperationOptions<TOperation, TSchema, TOutput, TContext>,
+): StitchOperation<TSchema, TOutput, TContext> {
+  if (operation.movesMoney && !(options.allowMoneyMovement === true && options.authorize)) {
+    throw new StitchConfigError(
+      [
+        `${operation.name} pays money out of the client's account, so it is not served to a browser by default: pass "allowMoneyMovement: true" and an "authorize" that admits only people allowed to move money, or run it on the server with stitch.run()`,
+      ],
+      'Invalid stitch-auth operation',
+    )
+  }
+  return defineOperation({
+    document: operation.document,
+    scopes: operation.scopes as StitchOperation['scopes'],
+    input: options.input,
+    ...(options.authorize ? { authorize: options.authorize } : {}),
+    toVariables: options.toVariables as StitchOperation<TSchema, TOutput, TContext>['toVariables'],
+    toOutput: async (result, input) =>
+      options.toOutput(result as ApiOperationResult<TOperation>, input),
+    api: operation,
+  })
 }
 
 /** What an operation may be called: a path segment the proxy routes and a client can expose. */
@@ -233,11 +323,16 @@ export function createStitchProxyHandler<TOperations extends StitchOperations, T
       const variables = operation.toVariables
         ? await operation.toVariables(parsed.data, call)
         : (parsed.data as Record<string, unknown>)
-      const data = await options.client.graphql(operation.document, variables, {
-        scopes: operation.scopes,
+      const callOptions = {
         signal: request.signal,
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      })
+      }
+      const data = operation.api
+        ? await options.client.run(operation.api, variables, callOptions)
+        : await options.client.graphql(operation.document, variables, {
+            scopes: operation.scopes,
+            ...callOptions,
+          })
       const output = await operation.toOutput(data, parsed.data)
       return Response.json({ data: output }, { headers: { 'cache-control': 'no-store' } })
     } catch (error) {

@@ -25,11 +25,19 @@ export function scrubServerText(text: string, known: readonly string[] = []): st
       scrubbed = scrubbed.replaceAll(form, '[redacted]')
     }
   }
-  // Lower-case words joined by _ . - (scope names, error codes, host names) are kept readable.
   return scrubbed.replace(/[^\s'"`<>()[\]{},;:]{16,}/g, (run) =>
-    /^[a-z]+([._-][a-z]+)*$/.test(run) ? run : redactToken(run),
+    READABLE_WORDS.test(run) || FIELD_PATH.test(run) ? run : redactToken(run),
   )
 }
+
+// Lower-case words joined by _ . - (scope names, error codes, host names) stay readable.
+const READABLE_WORDS = /^[a-z]+([._-][a-z]+)*$/
+// So do the field paths of a validation message (`input.initialPayment.amount`,
+// `input.bankAccounts.0.name`): dotted camelCase names (each capital starts a lower-case word)
+// and small list positions. Random token characters almost never take that shape, and known
+// secrets were replaced above whatever their shape.
+const FIELD_NAME = '[a-z]+(?:[A-Z][a-z]+)*'
+const FIELD_PATH = new RegExp(`^${FIELD_NAME}(?:\\.(?:${FIELD_NAME}|\\d{1,4}))+$`)
 
 /** The symbol Node's `util.inspect` looks for, reached without importing `node:util`. */
 export const inspectSymbol: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never

@@ -116,7 +116,7 @@ describe('against the simulator', () => {
     const stitch = ctx.client()
     const bad = { input: { ...paymentInput.input, amount: { quantity: '-1', currency: 'ZAR' } } }
     const error = await stitch.graphql(CREATE_PAYMENT, bad).catch((e: unknown) => e)
-    expect(error).toMatchObject({ code: 'STITCH_AUTH_API_ERROR' })
+    expect(error).toMatchObject({ code: 'STITCH_AUTH_API_INVALID_INPUT' })
     expect((error as StitchApiError).errors[0]?.code).toBe('BAD_USER_INPUT')
     expect(ctx.sim.stats.apiCalls.total).toBe(1)
   })

@@ -4,10 +4,12 @@ import {
   createPaymentRequestOperation,
   defineOperation,
   defineOperations,
+  exposeOperation,
   type OperationInput,
   type OperationOutput,
   paymentRequestStatusOperation,
 } from '../src/index.js'
+import { getPaymentRequest } from '../src/operations/index.js'
 
 const operations = defineOperations({
   createPaymentRequest: createPaymentRequestOperation({
@@ -21,6 +23,11 @@ const operations = defineOperations({
     scopes: ['client_refund'],
     input: z.object({ count: z.string().transform(Number) }),
     toOutput: (data) => ({ scopes: [(data as { client: { clientId: string } }).client.clientId] }),
+  }),
+  paymentState: exposeOperation(getPaymentRequest, {
+    input: z.strictObject({ id: z.string() }),
+    toVariables: ({ id }) => ({ id }),
+    toOutput: (request) => request?.state ?? null,
   }),
 })
 
@@ -37,6 +44,24 @@ describe('operation types', () => {
     expectTypeOf<OperationOutput<typeof operations.paymentStatus>['status']>().toEqualTypeOf<
       'pending' | 'completed' | 'cancelled' | 'expired' | 'unknown'
     >()
+  })
+
+  it('types an exposed catalog operation from its result, through to the browser', () => {
+    expectTypeOf<OperationInput<typeof operations.paymentState>>().toEqualTypeOf<{ id: string }>()
+    type State = NonNullable<OperationOutput<typeof operations.paymentState>>
+    expectTypeOf<State['__typename']>().toEqualTypeOf<
+      | 'PaymentInitiationRequestPending'
+      | 'PaymentInitiationRequestCompleted'
+      | 'PaymentInitiationRequestManuallyCompleted'
+      | 'PaymentInitiationRequestCancelled'
+      | 'PaymentInitiationRequestExpired'
+    >()
+    exposeOperation(getPaymentRequest, {
+      input: z.strictObject({ id: z.string() }),
+      // @ts-expect-error the variables must be the operation's
+      toVariables: ({ id }) => ({ paymentRequestId: id }),
+      toOutput: (request) => request,
+    })
   })
 
   it('uses the schema input (before transforms) for what the browser sends', () => {

@@ -169,4 +169,16 @@ describe('scrubServerText', () => {
       'client_secret [redacted] is wrong for client_paymentrequest; token eyJhbG… revoked at secure.stitch.money',
     )
   })
+
+  it('keeps the field paths of a validation message readable', async () => {
+    const { scrubServerText } = await import('../src/redact.js')
+    const message =
+      'input.initialPayment.amount.currency must be ZAR; input.beneficiary.bankAccounts.0.accountNumber is required'
+    expect(scrubServerText(message)).toBe(message)
+    // Mixed letters and digits in one run still read as a token.
+    expect(scrubServerText('token eAAAAAAAAAAAAblA.xyz')).toBe('token eAAAA…')
+    expect(scrubServerText('input.nonce AbCdEf12345GhIjKl67890 was used')).toBe(
+      'input.nonce AbCdE… was used',
+    )
+  })
 })

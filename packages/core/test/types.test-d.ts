@@ -11,7 +11,9 @@ import {
 describe('types', () => {
   it('types scopes as the documented union', () => {
     const stitch = createStitchAuth({ clientId: 'a', clientSecret: 'b', scopes: ['client_refund'] })
-    expectTypeOf(stitch).toEqualTypeOf<StitchAuth<StitchScope>>()
+    expectTypeOf(stitch).toEqualTypeOf<StitchAuth<StitchScope, 'client_refund'>>()
+    // A client whose scopes are written out is still a `StitchAuth` wherever one is expected.
+    expectTypeOf(stitch).toExtend<StitchAuth>()
     expectTypeOf(stitch.getToken).parameter(0).toEqualTypeOf<readonly StitchScope[] | undefined>()
     expectTypeOf(stitch.getToken()).resolves.toEqualTypeOf<StitchToken>()
     // @ts-expect-error a misspelt scope does not compile

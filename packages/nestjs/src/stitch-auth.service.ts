@@ -2,11 +2,14 @@ import type { OnApplicationShutdown } from '@nestjs/common'
 import type {
   GetTokenOptions,
   GraphQLCallOptions,
+  RunArguments,
+  StitchApiOperation,
   StitchAuth,
   StitchAuthListener,
   StitchScope,
   StitchToken,
 } from '@stitch-auth/core'
+import type { z } from 'zod'
 
 /**
  * The module's Stitch client, injectable anywhere the module is visible:
@@ -32,6 +35,22 @@ export class StitchAuthService implements OnApplicationShutdown {
     options?: GraphQLCallOptions,
   ): Promise<TData> {
     return this.client.graphql<TData>(query, variables, options)
+  }
+
+  /**
+   * Runs an API operation from the catalog (`@stitch-auth/nestjs/operations`) or your own
+   * `defineApiOperation`, with a token for exactly its scopes, and returns its typed result.
+   * Invalid variables throw `StitchInputError` (400 through `StitchAuthExceptionFilter`)
+   * before anything is sent.
+   *
+   * @example
+   * const result = await this.stitch.run(verifyBankAccount, { input })
+   */
+  run<TVariables extends z.ZodType, TResult>(
+    operation: StitchApiOperation<TVariables, TResult>,
+    ...args: RunArguments<TVariables>
+  ): Promise<TResult> {
+    return this.client.run(operation, ...args)
   }
 
   /** Drops `token` if still cached, or every token without one. */

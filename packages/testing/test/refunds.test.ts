@@ -378,6 +378,21 @@ describe('refunds', () => {
       expect(sim.apiRequests.map((entry) => entry.outcome)).toEqual(['ok', 'error', 'ok', 'error'])
     })
 
+    it('calls a repeated full refund a reused nonce, not an amount over what is left', async () => {
+      await using sim = await startSim()
+      const token = await getAccessToken(sim)
+      const paymentRequestId = await paidRequest(sim, token)
+      const everything = refundInput(paymentRequestId, {
+        amount: { quantity: '150.00', currency: 'ZAR' },
+      })
+      await refund(sim, token, everything)
+      const repeated = await gql(sim, token, REFUND, { input: everything })
+      expect(repeated.body).toMatchObject({
+        errors: [{ extensions: { code: 'BAD_USER_INPUT', reason: 'NONCE_ALREADY_USED' } }],
+      })
+      expect(sim.refunds).toHaveLength(1)
+    })
+
     it('keeps nonces per client', async () => {
       await using sim = await startSim({
         clients: [

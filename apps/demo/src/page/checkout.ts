@@ -3,6 +3,7 @@
 // this import there rather than bundling it.
 import { createStitchProxyClient, isStitchProxyError } from '@stitch-auth/browser/browser.js'
 import type {
+  BackOfficeRefund,
   ControlAnswer,
   DemoEvent,
   DemoPageConfig,
@@ -105,6 +106,7 @@ async function pay(): Promise<void> {
 }
 
 function showPayment(id: string, url: string, reference: string): void {
+  showNote('')
   const result = el('result')
   result.hidden = false
   result.classList.remove('error')
@@ -130,6 +132,78 @@ function showStatus(status: string): void {
   }
   line.textContent = text[status] ?? `Status: ${status}`
   line.className = `status ${status === 'pending' ? 'pending' : status === 'completed' ? 'completed' : 'failed'}`
+  el('cancel-payment').hidden = status !== 'pending'
+  const refund = el<HTMLButtonElement>('refund')
+  refund.hidden = status !== 'completed'
+  if (status === 'completed' && !config?.refunds) {
+    refund.disabled = true
+    showNote(
+      "Refunds are off: the back office's Stitch client has no client_refund scope here (set STITCH_REFUNDS=1 if it has).",
+      'warn',
+    )
+  }
+}
+
+/** A line under the payment: what cancel or refund did. */
+function showNote(text: string, tone: 'ok' | 'warn' | 'bad' = 'ok'): void {
+  const note = el('payment-note')
+  note.hidden = text === ''
+  note.textContent = text
+  note.className = `payment-note ${tone}`
+}
+
+/** The payer changes their mind: the shop's proxy cancels the request (its own only). */
+async function cancelPayment(): Promise<void> {
+  const id = currentPayment
+  if (!id) return
+  const button = el<HTMLButtonElement>('cancel-payment')
+  button.disabled = true
+  try {
+    await api.cancelPayment({ id })
+    if (currentPayment === id) showStatus('cancelled')
+  } catch (error) {
+    showNote(`Could not cancel: ${error instanceof Error ? error.message : String(error)}`, 'bad')
+  } finally {
+    button.disabled = false
+  }
+  void refreshState()
+}
+
+// A repeat is refused, not made twice: Stitch refuses the same nonce again (409 from
+// StitchAuthExceptionFilter).
+const ALREADY_REFUNDED = new Set(['STITCH_AUTH_API_NONCE_REUSED'])
+
+/** Staff refund a paid order: the back office (NestJS) does it on the server, never this proxy. */
+async function refundPayment(): Promise<void> {
+  const id = currentPayment
+  if (!config || !id) return
+  const button = el<HTMLButtonElement>('refund')
+  button.disabled = true
+  button.setAttribute('aria-busy', 'true')
+  try {
+    const response = await fetch(`${config.nestPaymentsUrl}/${encodeURIComponent(id)}/refund`, {
+      method: 'POST',
+      cache: 'no-store',
+      // A custom header: the back office refuses cross-site forms, which cannot send one.
+      headers: { 'x-demo-control': '1' },
+    })
+    const body = (await response.json()) as BackOfficeRefund & {
+      error?: { code?: string; message?: string }
+    }
+    if (response.ok) {
+      showNote(`Refunded R ${body.amount.quantity}: refund ${body.id} is ${body.status}.`)
+    } else if (ALREADY_REFUNDED.has(body.error?.code ?? '')) {
+      showNote('Already refunded: the back office did not refund it twice.', 'warn')
+    } else {
+      showNote(`Refund failed: ${body.error?.message ?? `HTTP ${response.status}`}`, 'bad')
+    }
+  } catch {
+    showNote('The back office did not answer. Is the demo still running?', 'bad')
+  } finally {
+    button.disabled = false
+    button.removeAttribute('aria-busy')
+  }
+  void refreshState()
 }
 
 /** Polls the payment request's status through the proxy until it is settled. */
@@ -324,6 +398,8 @@ async function control(method: 'POST' | 'DELETE', path: string): Promise<void> {
 async function start(): Promise<void> {
   el<HTMLInputElement>('order-reference').value = `KT-${orderNumber}`
   el('pay').addEventListener('click', () => void pay())
+  el('cancel-payment').addEventListener('click', () => void cancelPayment())
+  el('refund').addEventListener('click', () => void refundPayment())
   el('outage').addEventListener('click', () => void control('POST', '/api/simulator/outage'))
   el('end-outage').addEventListener('click', () => void control('DELETE', '/api/simulator/outage'))
   el('expire').addEventListener('click', () => void control('POST', '/api/simulator/expire-token'))

@@ -57,7 +57,8 @@ export async function graphqlCommand(
   }
 }
 
-async function parseVariables(
+/** `--variables`: a JSON object, inline, from `@file` or from stdin (`-`). */
+export async function parseVariables(
   value: string | undefined,
   context: CliContext,
 ): Promise<Record<string, unknown> | undefined> {

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql'
 import type { SimulatorState } from '../state.js'
 import {
+  claimNonce,
   isoNow,
   lengthProblems,
   type Money,
@@ -11,7 +12,6 @@ import {
   type StitchContext,
   type StitchDomain,
   throwIfBadInput,
-  useNonce,
 } from './kit.js'
 import { isCalendarDate } from './payment-authorization.js'
 import {
@@ -826,6 +826,7 @@ function createConsentRequest(
   input: CreateInput,
   context: StitchContext,
 ): SimulatedPaymentConsentRequest {
+  const recordNonce = claimNonce(context, 'paymentConsentRequestCreate', input.nonce)
   const { state } = context
   const problems: string[] = []
   // The card consent guide: "The nonce field (4096-character limit) is required to be unique".
@@ -937,7 +938,7 @@ function createConsentRequest(
     }
   }
   throwIfBadInput(problems)
-  useNonce(context, 'paymentConsentRequestCreate', input.nonce)
+  recordNonce()
 
   const id = newId('paymentconsentrequest')
   const now = isoNow(context)
@@ -971,6 +972,7 @@ function confirmConsentRequest(
   input: ConfirmInput,
   context: StitchContext,
 ): SimulatedPaymentConsentRequest {
+  const recordNonce = claimNonce(context, 'paymentConsentRequestConfirm', input.nonce)
   const request = ownedBy(context.state.paymentConsentRequests.get(consentRequestId), context)
   const problems: string[] = []
   if (request === undefined) {
@@ -1047,7 +1049,7 @@ function confirmConsentRequest(
       { extensions: { code: 'BAD_USER_INPUT' } },
     )
   }
-  useNonce(context, 'paymentConsentRequestConfirm', input.nonce)
+  recordNonce()
 
   if (found.debicheck && method === 'debicheck') {
     if (customer) found.debicheck.customer = customer

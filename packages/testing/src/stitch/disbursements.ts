@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql'
 import type { SimulatorState } from '../state.js'
 import {
   checkMove,
+  claimNonce,
   enumValues,
   isoNow,
   lengthProblems,
@@ -15,7 +16,6 @@ import {
   type StitchContext,
   type StitchDomain,
   throwIfBadInput,
-  useNonce,
 } from './kit.js'
 
 const SCOPES = ['client_disbursement'] as const
@@ -406,6 +406,7 @@ export const disbursements: StitchDomain = {
 }
 
 function createDisbursement(input: CreateInput, context: StitchContext): SimulatedDisbursement {
+  const recordNonce = claimNonce(context, 'clientDisbursementCreate', input.nonce)
   const problems: string[] = []
   const amount = readMoney(input.amount, 'input.amount', problems)
   const { bankBeneficiary: bank, recipientAccountHolder: holder } = input
@@ -424,7 +425,7 @@ function createDisbursement(input: CreateInput, context: StitchContext): Simulat
     problems.push('input.recipientAccountHolder: either email or phone number must be supplied')
   }
   throwIfBadInput(problems)
-  useNonce(context, 'clientDisbursementCreate', input.nonce)
+  recordNonce()
 
   const now = isoNow(context)
   const disbursement: SimulatedDisbursement = {

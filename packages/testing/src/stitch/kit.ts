@@ -120,18 +120,21 @@ export function readMoney(amount: MoneyInput, path: string, problems: string[]):
 }
 
 /**
- * Records a nonce, or refuses a reused one: "a request made with the same nonce will be
- * rejected with an error" (Stitch). The error's wording and code are a guess; nonces are
- * kept per client and per mutation.
+ * Refuses a reused nonce, first of all the mutation's checks: "a request made with the same
+ * nonce will be rejected with an error" (Stitch). A repeat of a request that was made is a
+ * duplicate whatever else it breaks now (a repeated full refund would otherwise read as "more
+ * than is left"). Returns the function that records the nonce, called once the request is
+ * accepted: a refused request does not use up its nonce. The order, the wording and the code
+ * are guesses; nonces are kept per client and per mutation.
  */
-export function useNonce(context: StitchContext, mutation: string, nonce: string): void {
+export function claimNonce(context: StitchContext, mutation: string, nonce: string): () => void {
   const key = `${context.token.clientId}\u0000${mutation}\u0000${nonce}`
   if (context.state.usedNonces.has(key)) {
     throw new GraphQLError('A request with this nonce has already been made; use a new nonce', {
       extensions: { code: 'BAD_USER_INPUT', reason: 'NONCE_ALREADY_USED' },
     })
   }
-  context.state.usedNonces.add(key)
+  return () => context.state.usedNonces.add(key)
 }
 
 /** An opaque id in Stitch's style: base64 of `kind/uuid`. */

@@ -1,6 +1,7 @@
 import type { SimulatorState } from '../state.js'
 import {
   checkMove,
+  claimNonce,
   enumValues,
   isoNow,
   lengthProblems,
@@ -14,7 +15,6 @@ import {
   type StitchContext,
   type StitchDomain,
   throwIfBadInput,
-  useNonce,
 } from './kit.js'
 import {
   currentState,
@@ -219,6 +219,7 @@ export const refunds: StitchDomain = {
 }
 
 function initiateRefund(input: InitiateInput, context: StitchContext): SimulatedRefund {
+  const recordNonce = claimNonce(context, 'clientRefundInitiate', input.nonce)
   const { state } = context
   const problems: string[] = []
   const amount = readMoney(input.amount, 'input.amount', problems)
@@ -248,7 +249,7 @@ function initiateRefund(input: InitiateInput, context: StitchContext): Simulated
     }
   }
   throwIfBadInput(problems)
-  useNonce(context, 'clientRefundInitiate', input.nonce)
+  recordNonce()
 
   const now = isoNow(context)
   const refund: SimulatedRefund = {

@@ -1,6 +1,11 @@
 import { z } from 'zod'
 import { StitchConfigError } from './errors.js'
-import { defineOperation, type ProxyCallContext } from './proxy.js'
+import {
+  createPaymentRequest,
+  getPaymentRequest,
+  type PaymentRequestState,
+} from './operations/payment-requests.js'
+import { exposeOperation, type ProxyCallContext } from './proxy.js'
 import { describeIssues } from './validation.js'
 
 /** The bank account a shop is paid into; fixed on the server, never sent by the browser. */
@@ -38,25 +43,6 @@ export interface PaymentRequestOperationOptions<TContext = unknown> {
   allowBrowserAmount?: boolean
 }
 
-export const CREATE_PAYMENT_REQUEST_DOCUMENT = /* GraphQL */ `
-  mutation CreatePaymentRequest($input: ClientPaymentInitiationRequestCreateInput!) {
-    clientPaymentInitiationRequestCreate(input: $input) {
-      paymentInitiationRequest { id url }
-    }
-  }
-`
-
-export const PAYMENT_REQUEST_STATUS_DOCUMENT = /* GraphQL */ `
-  query PaymentRequestStatus($id: ID!) {
-    node(id: $id) {
-      ... on PaymentInitiationRequest {
-        id
-        state { __typename }
-      }
-    }
-  }
-`
-
 // Stitch's documented limits on a payment request (ClientPaymentInitiationRequestCreateInput).
 const PAYER_REFERENCE_MAX = 12
 const BENEFICIARY_REFERENCE_MAX = 20
@@ -77,20 +63,6 @@ const paymentRequestOptionsSchema = z.object({
     .trim()
     .min(1, 'must not be empty')
     .max(BENEFICIARY_REFERENCE_MAX, `must be at most ${BENEFICIARY_REFERENCE_MAX} characters`),
-})
-
-/**
- * Stitch's `MoneyInput`: `quantity` is a Decimal, which Stitch documents as "encoded as a
- * string", so amounts are sent as "150.00" rather than as a JSON number.
- */
-function toMoneyInput(amount: number): { quantity: string; currency: 'ZAR' } {
-  return { quantity: amount.toFixed(2), currency: 'ZAR' }
-}
-
-const paymentRequestCreated = z.object({
-  clientPaymentInitiationRequestCreate: z.object({
-    paymentInitiationRequest: z.object({ id: z.string(), url: z.string() }),
-  }),
 })
 
 /**
@@ -129,9 +101,7 @@ export function createPaymentRequestOperation<TContext = unknown>(
   }
   const { beneficiary, beneficiaryReference } = parsed.data
   const maxAmount = options.maxAmount ?? 100_000
-  return defineOperation({
-    document: CREATE_PAYMENT_REQUEST_DOCUMENT,
-    scopes: ['client_paymentrequest'],
+  return exposeOperation(createPaymentRequest, {
     input: z.strictObject({
       amount: z
         .number()
@@ -151,18 +121,17 @@ export function createPaymentRequestOperation<TContext = unknown>(
     }),
     toVariables: async (input, call: ProxyCallContext<TContext>) => ({
       input: {
-        amount: toMoneyInput(resolveAmount ? await resolveAmount(input, call) : input.amount),
+        amount: {
+          quantity: resolveAmount ? await resolveAmount(input, call) : input.amount,
+          currency: 'ZAR',
+        },
         payerReference: input.reference,
         beneficiaryReference,
         externalReference: input.reference,
         beneficiary: { bankAccount: { ...beneficiary } },
       },
     }),
-    toOutput: (data) => {
-      const { paymentInitiationRequest } =
-        paymentRequestCreated.parse(data).clientPaymentInitiationRequestCreate
-      return { id: paymentInitiationRequest.id, url: paymentInitiationRequest.url }
-    },
+    toOutput: ({ id, url }) => ({ id, url }),
   })
 }
 
@@ -170,7 +139,7 @@ export function createPaymentRequestOperation<TContext = unknown>(
 export type PaymentRequestStatus = 'pending' | 'completed' | 'cancelled' | 'expired' | 'unknown'
 
 // The members of Stitch's `PaymentInitiationRequestState` union.
-const statusNames: Record<string, PaymentRequestStatus> = {
+const statusNames: Record<PaymentRequestState['__typename'], PaymentRequestStatus> = {
   PaymentInitiationRequestPending: 'pending',
   PaymentInitiationRequestCompleted: 'completed',
   PaymentInitiationRequestManuallyCompleted: 'completed',
@@ -178,25 +147,18 @@ const statusNames: Record<string, PaymentRequestStatus> = {
   PaymentInitiationRequestExpired: 'expired',
 }
 
-const paymentRequestNode = z.object({
-  node: z.object({ id: z.string(), state: z.object({ __typename: z.string() }) }).nullable(),
-})
-
 /**
  * Reads a payment request's status by id. Ids are unguessable, but add `authorize` (via
  * `defineOperation({ ...paymentRequestStatusOperation(), authorize })`) to tie them to a user.
  */
 export function paymentRequestStatusOperation() {
-  return defineOperation({
-    document: PAYMENT_REQUEST_STATUS_DOCUMENT,
-    scopes: ['client_paymentrequest'],
+  return exposeOperation(getPaymentRequest, {
     input: z.strictObject({ id: z.string().min(1).max(200) }),
-    toOutput: (data, input) => {
-      const node = paymentRequestNode.parse(data).node
-      const status: PaymentRequestStatus = node
-        ? (statusNames[node.state.__typename] ?? 'unknown')
-        : 'unknown'
-      return { id: node?.id ?? input.id, status, found: node !== null }
-    },
+    toVariables: ({ id }) => ({ id }),
+    toOutput: (request, input) => ({
+      id: request?.id ?? input.id,
+      status: request ? statusNames[request.state.__typename] : ('unknown' as const),
+      found: request !== null,
+    }),
   })
 }

@@ -1,0 +1,101 @@
+// Schemas the catalog's operations share: Stitch's scalars and the inputs several domains use.
+import { z } from 'zod'
+
+/** A string with a documented length limit, and a message that names it. */
+export function text(limits: { min?: number; max: number }) {
+  const min = limits.min ?? 1
+  return z
+    .string()
+    .min(min, min === 1 ? 'must not be empty' : `must be at least ${min} characters`)
+    .max(limits.max, `must be at most ${limits.max} characters`)
+}
+
+/**
+ * Stitch's `MoneyInput`. The quantity may be given as a number (150) or a Decimal string
+ * ("150.00"); it is sent as a Decimal string with two decimals ("150.00"), as Stitch documents
+ * `Decimal` ("encoded as a string"). The conversion works on the digits, never through floating
+ * point, so what is checked is what is sent.
+ */
+export const moneyInput = z.object({
+  quantity: z
+    .union([z.number(), z.string()], 'must be an amount such as 150 or "150.00"')
+    .transform(String)
+    .pipe(
+      z
+        .string()
+        .regex(/^\d+(\.\d+)?$/, {
+          message: 'must be a positive amount such as 150 or "150.00"',
+          abort: true,
+        })
+        .regex(/^\d+(\.\d{1,2})?$/, { message: 'must have at most 2 decimals', abort: true })
+        .refine((value) => /[1-9]/.test(value), 'must be more than 0'),
+    )
+    .transform(twoDecimals),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as ZAR')
+    .default('ZAR'),
+})
+
+function twoDecimals(value: string): string {
+  const [whole = '0', fraction = ''] = value.split('.')
+  return `${whole}.${fraction.padEnd(2, '0')}`
+}
+
+/** Stitch's `Money` scalar as the API answers it. */
+export const money = z.object({
+  quantity: z.union([z.string(), z.number()]).transform(String),
+  currency: z.string(),
+})
+
+/** An amount of money as Stitch answers it: a Decimal string and a currency code. */
+export type Money = z.output<typeof money>
+
+/**
+ * A mutation's `nonce`: Stitch refuses a second request with the same one. Generated when the
+ * caller gives none; give your own (derived from your record, e.g. `refund-<order id>`) to make
+ * a retry after a lost answer safe. At most 4096 characters, as Stitch documents.
+ */
+export const nonce = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(4096, 'must be at most 4096 characters')
+  .default(() => globalThis.crypto.randomUUID())
+
+/** Stitch's `Date` scalar: an ISO 8601 string (normalised to UTC by Stitch). */
+export const isoDate = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+
+/** Two-letter ISO 3166-1 country code (`CountryCode`). */
+export const countryCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as ZA')
+
+/** Stitch's `IdentifyingDocumentInput`: exactly one of its documents. */
+export const identifyingDocument = z
+  .object({
+    identityDocument: z.object({ country: countryCode, number: text({ max: 64 }) }).optional(),
+    passport: z.object({ country: countryCode, number: text({ max: 64 }) }).optional(),
+    temporaryResidenceId: z.object({ country: countryCode, number: text({ max: 64 }) }).optional(),
+  })
+  .refine(
+    (value) => Object.values(value).filter((item) => item !== undefined).length === 1,
+    'give exactly one of identityDocument, passport or temporaryResidenceId',
+  )
+
+/** A value read from Stitch that may be absent or null; both read as `undefined`. */
+export function optional<T extends z.ZodType>(schema: T) {
+  return schema.nullish().transform((value) => value ?? undefined)
+}
+
+/**
+ * A value made on first use. The catalog's schemas are made this way (and each operation's
+ * `variables` is a function) so that nothing runs when a module loads: a bundler can then drop
+ * every operation an app does not import, even one in the same file as one it does.
+ */
+export function lazy<T>(make: () => T): () => T {
+  let made: { value: T } | undefined
+  return () => {
+    made ??= { value: make() }
+    return made.value
+  }
+}

@@ -1,0 +1,250 @@
+import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
+import {
+  createStitchAuth,
+  StitchApiError,
+  StitchConfigError,
+  StitchInputError,
+  type StitchScope,
+  StitchTokenRequestError,
+} from '../../src/index.js'
+import {
+  type AddedWebhookEndpoint,
+  type ApiOperationVariables,
+  addWebhookEndpoint,
+  listWebhookEndpoints,
+  type WebhookEndpoint,
+  type WebhookEventType,
+} from '../../src/operations/index.js'
+
+const SHOP = { clientId: 'test-shop', clientSecret: 'shop-secret' }
+const OTHER_SHOP = { clientId: 'test-other-shop', clientSecret: 'other-shop-secret' }
+// A client without client_paymentrequest, the scope the webhook operations ask for.
+const REFUNDS_ONLY = { clientId: 'test-refunds-only', clientSecret: 'refunds-secret' }
+
+let sim: StitchSimulator
+const open: Array<{ close(): Promise<void> }> = []
+
+beforeAll(async () => {
+  sim = await startStitchSimulator({
+    clients: [
+      { ...SHOP, scopes: ['client_paymentrequest', 'client_refund'] },
+      { ...OTHER_SHOP, scopes: ['client_paymentrequest'] },
+      { ...REFUNDS_ONLY, scopes: ['client_refund'] },
+    ],
+  })
+})
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((client) => client.close()))
+  sim.resetStats()
+})
+afterAll(() => sim.close())
+
+/** A client of the simulator, closed after the test. */
+function client<const TGranted extends StitchScope = StitchScope>(
+  credentials: { clientId: string; clientSecret: string },
+  scopes?: readonly TGranted[],
+) {
+  const options = {
+    ...credentials,
+    tokenUrl: sim.tokenUrl,
+    apiUrl: sim.graphqlUrl,
+    retry: { baseDelayMs: 5, maxDelayMs: 20 },
+  }
+  // Without `scopes` the client can't check an operation's scopes itself; with them it can.
+  const stitch = scopes
+    ? createStitchAuth<TGranted>({ ...options, scopes })
+    : createStitchAuth<TGranted>(options)
+  open.push(stitch)
+  return stitch
+}
+
+describe('addWebhookEndpoint', () => {
+  it('subscribes an HTTPS endpoint with a token for exactly its scope, answering the secret', async () => {
+    const stitch = client(SHOP, ['client_paymentrequest', 'client_refund'])
+    const input = {
+      url: 'https://shop.example.com/stitch/webhooks',
+      filterTypes: ['payment', 'refund'],
+    }
+    const added: AddedWebhookEndpoint = await stitch.run(addWebhookEndpoint, { input })
+
+    expect(added).toEqual({
+      id: expect.any(String),
+      url: input.url,
+      filterTypes: ['payment', 'refund'],
+      secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]+=*$/),
+    })
+    // The simulator signs deliveries to this endpoint with the secret it answered.
+    expect(sim.webhookEndpoints.find((endpoint) => endpoint.id === added.id)).toMatchObject({
+      clientId: SHOP.clientId,
+      secret: added.secret,
+    })
+    expect(sim.tokenRequests.map((request) => request.scope)).toEqual(['client_paymentrequest'])
+    expect(sim.apiRequests).toMatchObject([
+      {
+        operationName: 'AddWebhookEndpoint',
+        scopes: ['client_paymentrequest'],
+        variables: { input },
+        outcome: 'ok',
+      },
+    ])
+  })
+
+  it('autocompletes the documented event types and accepts any other string', () => {
+    type FilterType = ApiOperationVariables<
+      typeof addWebhookEndpoint
+    >['input']['filterTypes'][number]
+    expectTypeOf<FilterType>().toEqualTypeOf<WebhookEventType>()
+    expectTypeOf<'payment.confirmation'>().toExtend<FilterType>()
+    expectTypeOf<'a-type-stitch-adds-later'>().toExtend<FilterType>()
+  })
+
+  it('refuses a URL that is not HTTPS and an empty filter before any request', async () => {
+    const stitch = client(SHOP)
+    const cases = [
+      {
+        // Stitch delivers over HTTPS only, even to a local test server.
+        input: { url: 'http://localhost:8080/hooks', filterTypes: [] },
+        issues: [
+          {
+            path: 'input.url',
+            message: 'must use the HTTPS protocol, as Stitch requires (got http)',
+          },
+          { path: 'input.filterTypes', message: 'must name one or more event types' },
+        ],
+      },
+      {
+        input: { url: 'shop.example.com/hooks', filterTypes: ['payment', ' '] },
+        issues: [
+          { path: 'input.url', message: 'must be an absolute URL' },
+          { path: 'input.filterTypes.1', message: 'must not be empty' },
+        ],
+      },
+    ]
+    for (const { input, issues } of cases) {
+      const error = await stitch
+        .run(addWebhookEndpoint, { input })
+        .catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(StitchInputError)
+      expect(error).toMatchObject({
+        code: 'STITCH_AUTH_INVALID_VARIABLES',
+        operation: 'AddWebhookEndpoint',
+        issues,
+      })
+    }
+    expect(sim.tokenRequests).toHaveLength(0)
+    expect(sim.apiRequests).toHaveLength(0)
+  })
+
+  it('leaves unknown event types to Stitch, mapping its refusal to STITCH_AUTH_API_INVALID_INPUT', async () => {
+    // Any string passes locally, so types Stitch adds later can be used at once.
+    const stitch = client(SHOP)
+    const error = await stitch
+      .run(addWebhookEndpoint, {
+        input: { url: 'https://shop.example.com/hooks', filterTypes: ['payments'] },
+      })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StitchApiError)
+    expect(error).toMatchObject({
+      code: 'STITCH_AUTH_API_INVALID_INPUT',
+      errors: [{ code: 'BAD_USER_INPUT' }],
+    })
+    expect((error as Error).message).toContain('unknown event types: "payments"')
+    expect(sim.apiRequests.map((request) => request.outcome)).toEqual(['error'])
+  })
+
+  it('fails the token request when the client lacks the scope the operation asks for', async () => {
+    // The simulator's webhook fields need no scope, but a token request needs one: run() asks
+    // for exactly the operation's (client_paymentrequest), which this client may not have, so
+    // the token endpoint refuses it (invalid_scope) before the API is called.
+    const stitch = client(REFUNDS_ONLY)
+    const error = await stitch
+      .run(addWebhookEndpoint, {
+        input: { url: 'https://shop.example.com/hooks', filterTypes: ['refund'] },
+      })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StitchTokenRequestError)
+    expect(error).toMatchObject({ code: 'STITCH_AUTH_TOKEN_REJECTED', error: 'invalid_scope' })
+    expect(sim.tokenRequests).toMatchObject([
+      { scope: 'client_paymentrequest', outcome: 'invalid_scope' },
+    ])
+    expect(sim.apiRequests).toHaveLength(0)
+  })
+
+  it("refuses both operations outside the client's scopes before any request", async () => {
+    const stitch = client(REFUNDS_ONLY, ['client_refund'])
+    const attempts = [
+      stitch
+        // @ts-expect-error: the client's scopes do not include client_paymentrequest
+        .run(addWebhookEndpoint, {
+          input: { url: 'https://shop.example.com/hooks', filterTypes: ['refund'] },
+        }),
+      // @ts-expect-error: the client's scopes do not include client_paymentrequest
+      stitch.run(listWebhookEndpoints),
+    ]
+    for (const attempt of attempts) {
+      const error = await attempt.catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(StitchConfigError)
+      expect(error).toMatchObject({ code: 'STITCH_AUTH_CONFIG_INVALID' })
+      expect((error as Error).message).toMatch(/Webhook\w* needs client_paymentrequest/)
+    }
+    expect(sim.tokenRequests).toHaveLength(0)
+    expect(sim.apiRequests).toHaveLength(0)
+  })
+})
+
+describe('listWebhookEndpoints', () => {
+  it("lists the client's own endpoints without variables, and filters by event type", async () => {
+    const stitch = client(SHOP)
+    const other = client(OTHER_SHOP)
+    const payments = await stitch.run(addWebhookEndpoint, {
+      input: { url: 'https://shop.example.com/payments', filterTypes: ['payment'] },
+    })
+    const refunds = await stitch.run(addWebhookEndpoint, {
+      input: { url: 'https://shop.example.com/refunds', filterTypes: ['refund', 'disbursement'] },
+    })
+    await other.run(addWebhookEndpoint, {
+      input: { url: 'https://other.example.com/hooks', filterTypes: ['refund'] },
+    })
+    sim.resetStats()
+
+    const all: WebhookEndpoint[] = await stitch.run(listWebhookEndpoints)
+    // Another client's subscriptions are not listed; the secrets are never listed.
+    const own = sim.webhookEndpoints
+      .filter((endpoint) => endpoint.clientId === SHOP.clientId)
+      .map(({ id, url, filterTypes }) => ({ id, url, filterTypes }))
+    expect(all).toEqual(own)
+    expect(all).toEqual(
+      expect.arrayContaining([
+        { id: payments.id, url: payments.url, filterTypes: ['payment'] },
+        { id: refunds.id, url: refunds.url, filterTypes: ['refund', 'disbursement'] },
+      ]),
+    )
+
+    const filtered = await stitch.run(listWebhookEndpoints, { filter: ['disbursement'] })
+    expect(filtered.map((endpoint) => endpoint.id)).toEqual([refunds.id])
+
+    // Both operations ask for the same scope, so the token the adds got is reused.
+    expect(sim.tokenRequests).toHaveLength(0)
+    expect(sim.apiRequests).toMatchObject([
+      { operationName: 'ListWebhookEndpoints', scopes: ['client_paymentrequest'], outcome: 'ok' },
+      {
+        operationName: 'ListWebhookEndpoints',
+        variables: { filter: ['disbursement'] },
+        outcome: 'ok',
+      },
+    ])
+  })
+
+  it('refuses an empty event type in the filter before any request', async () => {
+    const stitch = client(SHOP)
+    const error = await stitch
+      .run(listWebhookEndpoints, { filter: [''] })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StitchInputError)
+    expect((error as StitchInputError).issues).toEqual([
+      { path: 'filter.0', message: 'must not be empty' },
+    ])
+    expect(sim.tokenRequests).toHaveLength(0)
+  })
+})
