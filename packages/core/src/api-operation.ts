@@ -58,12 +58,17 @@ export type ApiOperationDefinition<
   TVariables extends z.ZodType,
   TResult,
   TScope extends string,
-> = Omit<StitchApiOperation<TVariables, TResult, TScope>, 'variables'> & {
+> = Omit<StitchApiOperation<TVariables, TResult, TScope>, 'variables' | 'document'> & {
   /**
    * The variables schema, or a function that makes it on first use: a bundler drops an
    * operation nobody imports only when nothing in its definition runs at load time.
    */
   variables: TVariables | (() => TVariables)
+  /**
+   * The GraphQL document, or a function returning it: a bundler keeps a template literal with
+   * a substitution (a shared fragment) even when nobody uses it, but not a function.
+   */
+  document: string | (() => string)
 }
 
 /**
@@ -92,8 +97,10 @@ export function defineApiOperation<
   operation: ApiOperationDefinition<TVariables, TResult, TScope>,
 ): StitchApiOperation<TVariables, TResult, TScope> {
   const problems: string[] = []
+  const { name, scopes } = operation
+  const document =
+    typeof operation.document === 'function' ? operation.document() : operation.document
   // The name is sent as `operationName`, so the document must hold an operation of that name.
-  const { name, document, scopes } = operation
   if (
     !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ||
     !new RegExp(`\\b(query|mutation)\\s+${name}\\b`).test(document)
@@ -108,7 +115,7 @@ export function defineApiOperation<
   if (problems.length > 0) throw new StitchConfigError(problems, 'Invalid API operation')
   const { variables, ...rest } = operation
   let schema = typeof variables === 'function' ? undefined : variables
-  const defined = { ...rest, scopes: Object.freeze([...scopes]) } as StitchApiOperation<
+  const defined = { ...rest, document, scopes: Object.freeze([...scopes]) } as StitchApiOperation<
     TVariables,
     TResult,
     TScope

@@ -2,6 +2,26 @@ import { z } from 'zod'
 import { defineApiOperation } from '../api-operation.js'
 import { countryCode, identifyingDocument, lazy, optional } from './common.js'
 
+// What each lookup reads of a business: one fragment, so the three documents ask alike.
+const BUSINESS_LOOKUP_FIELDS = /* GraphQL */ `
+  fragment BusinessLookupFields on BusinessLookup {
+    name
+    registration { country number }
+    registrationDate
+    directors { givenName familyName fullName obfuscatedIdentifyingNumber dateOfBirth }
+    businessAddress {
+      formatted
+      streetAddress
+      sublocality
+      locality
+      region
+      postalCode
+      country
+    }
+    businessStatus
+  }
+`
+
 // Stitch documents no length limits for names and registration numbers, so only emptiness is
 // refused.
 const required = /* @__PURE__ */ lazy(() => z.string().regex(/\S/, 'must not be empty'))
@@ -91,7 +111,7 @@ const byName = /* @__PURE__ */ lazy(() =>
  */
 export const findBusinessByName = /* @__PURE__ */ defineApiOperation({
   name: 'FindBusinessByName',
-  document: /* GraphQL */ `
+  document: () => /* GraphQL */ `
     query FindBusinessByName($businessName: String!, $country: CountryCode!) {
       client {
         businessByName(businessName: $businessName, country: $country) {
@@ -99,22 +119,7 @@ export const findBusinessByName = /* @__PURE__ */ defineApiOperation({
         }
       }
     }
-    fragment BusinessLookupFields on BusinessLookup {
-      name
-      registration { country number }
-      registrationDate
-      directors { givenName familyName fullName obfuscatedIdentifyingNumber dateOfBirth }
-      businessAddress {
-        formatted
-        streetAddress
-        sublocality
-        locality
-        region
-        postalCode
-        country
-      }
-      businessStatus
-    }
+    ${BUSINESS_LOOKUP_FIELDS}
   `,
   scopes: ['client_businesslookup'],
   variables: () => z.object({ businessName: required(), country: countryCode }),
@@ -138,7 +143,7 @@ const byRegistration = /* @__PURE__ */ lazy(() =>
  */
 export const findBusinessByRegistrationNumber = /* @__PURE__ */ defineApiOperation({
   name: 'FindBusinessByRegistrationNumber',
-  document: /* GraphQL */ `
+  document: () => /* GraphQL */ `
     query FindBusinessByRegistrationNumber($input: BusinessRegistrationInput!) {
       client {
         businessByRegistrationNumber(input: $input) {
@@ -146,22 +151,7 @@ export const findBusinessByRegistrationNumber = /* @__PURE__ */ defineApiOperati
         }
       }
     }
-    fragment BusinessLookupFields on BusinessLookup {
-      name
-      registration { country number }
-      registrationDate
-      directors { givenName familyName fullName obfuscatedIdentifyingNumber dateOfBirth }
-      businessAddress {
-        formatted
-        streetAddress
-        sublocality
-        locality
-        region
-        postalCode
-        country
-      }
-      businessStatus
-    }
+    ${BUSINESS_LOOKUP_FIELDS}
   `,
   scopes: ['client_businesslookup'],
   variables: () => z.object({ input: z.object({ country: countryCode, number: required() }) }),
@@ -187,7 +177,7 @@ const byDirector = /* @__PURE__ */ lazy(() =>
  */
 export const findBusinessesByDirectorId = /* @__PURE__ */ defineApiOperation({
   name: 'FindBusinessesByDirectorId',
-  document: /* GraphQL */ `
+  document: () => /* GraphQL */ `
     query FindBusinessesByDirectorId(
       $directorId: IdentifyingDocumentInput!
       $country: CountryCode!
@@ -198,22 +188,7 @@ export const findBusinessesByDirectorId = /* @__PURE__ */ defineApiOperation({
         }
       }
     }
-    fragment BusinessLookupFields on BusinessLookup {
-      name
-      registration { country number }
-      registrationDate
-      directors { givenName familyName fullName obfuscatedIdentifyingNumber dateOfBirth }
-      businessAddress {
-        formatted
-        streetAddress
-        sublocality
-        locality
-        region
-        postalCode
-        country
-      }
-      businessStatus
-    }
+    ${BUSINESS_LOOKUP_FIELDS}
   `,
   scopes: ['client_businesslookup'],
   variables: () => z.object({ directorId: directorId(), country: countryCode }),

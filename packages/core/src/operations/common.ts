@@ -17,25 +17,46 @@ export function text(limits: { min?: number; max: number }) {
  * point, so what is checked is what is sent.
  */
 export const moneyInput = z.object({
-  quantity: z
-    .union([z.number(), z.string()], 'must be an amount such as 150 or "150.00"')
+  quantity: decimalQuantity({ signed: false }),
+  currency: currency(),
+})
+
+/**
+ * A `MoneyInput` that may be negative: "adjustmentAmount … Can be negative" (Stitch). Sent
+ * like `moneyInput`: a Decimal string with two decimals, converted on the digits. Not 0.
+ */
+export function signedMoneyInput() {
+  return z.object({ quantity: decimalQuantity({ signed: true }), currency: currency() })
+}
+
+function currency() {
+  return z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as ZAR')
+    .default('ZAR')
+}
+
+function decimalQuantity({ signed }: { signed: boolean }) {
+  const sign = signed ? '-?' : ''
+  const example = signed ? '15, -15 or "-15.00"' : '150 or "150.00"'
+  return z
+    .union([z.number(), z.string()], `must be an amount such as ${example}`)
     .transform(String)
     .pipe(
       z
         .string()
-        .regex(/^\d+(\.\d+)?$/, {
-          message: 'must be a positive amount such as 150 or "150.00"',
+        .regex(new RegExp(`^${sign}\\d+(\\.\\d+)?$`), {
+          message: `must be ${signed ? 'an' : 'a positive'} amount such as ${example}`,
           abort: true,
         })
-        .regex(/^\d+(\.\d{1,2})?$/, { message: 'must have at most 2 decimals', abort: true })
-        .refine((value) => /[1-9]/.test(value), 'must be more than 0'),
+        .regex(new RegExp(`^${sign}\\d+(\\.\\d{1,2})?$`), {
+          message: 'must have at most 2 decimals',
+          abort: true,
+        })
+        .refine((value) => /[1-9]/.test(value), signed ? 'must not be 0' : 'must be more than 0'),
     )
-    .transform(twoDecimals),
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code such as ZAR')
-    .default('ZAR'),
-})
+    .transform(twoDecimals)
+}
 
 function twoDecimals(value: string): string {
   const [whole = '0', fraction = ''] = value.split('.')

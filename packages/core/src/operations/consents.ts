@@ -9,6 +9,7 @@ import {
   moneyInput,
   nonce,
   optional,
+  signedMoneyInput,
   text,
 } from './common.js'
 
@@ -67,33 +68,6 @@ function filled() {
 /** A `yyyy-MM-dd` date, the format Stitch gives for collection and account dates. */
 function calendarDate() {
   return z.iso.date('must be a date in the format YYYY-MM-DD')
-}
-
-/**
- * A `MoneyInput` that may be negative: "adjustmentAmount … Can be negative" (Stitch). Like
- * `moneyInput`, sent as a Decimal string with two decimals, converted on the digits.
- */
-function signedMoneyInput() {
-  return z.object({
-    quantity: z
-      .union([z.number(), z.string()], 'must be an amount such as 15, -15 or "-15.00"')
-      .transform(String)
-      .pipe(
-        z
-          .string()
-          .regex(/^-?\d+(\.\d+)?$/, {
-            message: 'must be an amount such as 15, -15 or "-15.00"',
-            abort: true,
-          })
-          .regex(/^-?\d+(\.\d{1,2})?$/, { message: 'must have at most 2 decimals', abort: true })
-          .refine((value) => /[1-9]/.test(value), 'must not be 0'),
-      )
-      .transform((value) => {
-        const [whole = '0', fraction = ''] = value.split('.')
-        return `${whole}.${fraction.padEnd(2, '0')}`
-      }),
-    currency: moneyInput.shape.currency,
-  })
 }
 
 function collectionDay() {
@@ -434,9 +408,94 @@ const paymentConsentRequest = /* @__PURE__ */ lazy(() =>
  */
 export type PaymentConsentRequest = z.output<ReturnType<typeof paymentConsentRequest>>
 
-// Every operation here selects the same fields, so each returns a `PaymentConsentRequest`. The
-// selection is written out in each document: a `${…}` in one would keep the operation in every
-// bundle.
+// The same selection for every operation here, so each returns a `PaymentConsentRequest`.
+const CONSENT_REQUEST_FIELDS = `
+  id
+  url
+  status {
+    __typename
+    ... on PaymentConsentPending { date }
+    ... on PaymentConsentProcessing { date }
+    ... on PaymentConsentGranted { date isPendingRevocation }
+    ... on PaymentConsentFailed { date }
+    ... on PaymentConsentRevoked { date }
+    ... on PaymentConsentPaused { date }
+  }
+  statusReason
+  nonce
+  externalReference
+  paymentMethodOptions {
+    __typename
+    ... on CardPaymentConsentMethodOptions {
+      enabled
+      initialCharge { amount nonce externalReference merchantId }
+    }
+    ... on DebicheckPaymentConsentMethodOptions {
+      enabled
+      details {
+        accountTracking
+        contractReference
+        collection { ...DebicheckCollectionFields }
+        status
+        statusReason
+      }
+    }
+  }
+  consentDetails {
+    __typename
+    ... on DebicheckPaymentConsentDetails {
+      accountTracking
+      contractReference
+      collection { ...DebicheckCollectionFields }
+      customer {
+        accountNumber
+        accountType
+        bankId
+        branchCode
+        fullName
+        phoneNumber
+        email
+        accountName
+        identifyingDocument {
+          __typename
+          ... on IdentityDocumentDetails { country number }
+          ... on PassportDetails { country number }
+          ... on TemporaryResidenceDetails { country number }
+          ... on BusinessRegistrationDetails { country number }
+        }
+      }
+      status
+      statusReason
+      type
+      authenticationChannel
+      mandateReferenceNumber
+      bankReasonDescription
+      bankReasonCode
+    }
+    ... on CapitecPayRecurringConsentDetails {
+      paymentSchedule { start frequency }
+      paymentDescription
+    }
+  }
+  metadata
+`
+
+const COLLECTION_FRAGMENT = `
+  fragment DebicheckCollectionFields on DebicheckCollection {
+    collectionFrequency
+    collectionDay
+    dayAdjustmentAllowed
+    debitValueType
+    instalmentAmount
+    maximumCollectionAmount
+    amountAdjustmentFrequency
+    adjustmentAmount
+    adjustmentRate
+    firstCollectionDate
+    firstCollectionAmount
+  }
+`
+
 const createdConsent = /* @__PURE__ */ lazy(() =>
   z.object({ paymentConsentRequestCreate: paymentConsentRequest() }),
 )
@@ -474,92 +533,11 @@ const createdConsent = /* @__PURE__ */ lazy(() =>
  */
 export const createPaymentConsentRequest = /* @__PURE__ */ defineApiOperation({
   name: 'CreatePaymentConsentRequest',
-  document: /* GraphQL */ `
+  document: () => /* GraphQL */ `
     mutation CreatePaymentConsentRequest($input: CreatePaymentConsentRequestInput!) {
-      paymentConsentRequestCreate(input: $input) {
-        id
-        url
-        status {
-          __typename
-          ... on PaymentConsentPending { date }
-          ... on PaymentConsentProcessing { date }
-          ... on PaymentConsentGranted { date isPendingRevocation }
-          ... on PaymentConsentFailed { date }
-          ... on PaymentConsentRevoked { date }
-          ... on PaymentConsentPaused { date }
-        }
-        statusReason
-        nonce
-        externalReference
-        paymentMethodOptions {
-          __typename
-          ... on CardPaymentConsentMethodOptions {
-            enabled
-            initialCharge { amount nonce externalReference merchantId }
-          }
-          ... on DebicheckPaymentConsentMethodOptions {
-            enabled
-            details {
-              accountTracking
-              contractReference
-              collection { ...DebicheckCollectionFields }
-              status
-              statusReason
-            }
-          }
-        }
-        consentDetails {
-          __typename
-          ... on DebicheckPaymentConsentDetails {
-            accountTracking
-            contractReference
-            collection { ...DebicheckCollectionFields }
-            customer {
-              accountNumber
-              accountType
-              bankId
-              branchCode
-              fullName
-              phoneNumber
-              email
-              accountName
-              identifyingDocument {
-                __typename
-                ... on IdentityDocumentDetails { country number }
-                ... on PassportDetails { country number }
-                ... on TemporaryResidenceDetails { country number }
-                ... on BusinessRegistrationDetails { country number }
-              }
-            }
-            status
-            statusReason
-            type
-            authenticationChannel
-            mandateReferenceNumber
-            bankReasonDescription
-            bankReasonCode
-          }
-          ... on CapitecPayRecurringConsentDetails {
-            paymentSchedule { start frequency }
-            paymentDescription
-          }
-        }
-        metadata
-      }
+      paymentConsentRequestCreate(input: $input) { ${CONSENT_REQUEST_FIELDS} }
     }
-    fragment DebicheckCollectionFields on DebicheckCollection {
-      collectionFrequency
-      collectionDay
-      dayAdjustmentAllowed
-      debitValueType
-      instalmentAmount
-      maximumCollectionAmount
-      amountAdjustmentFrequency
-      adjustmentAmount
-      adjustmentRate
-      firstCollectionDate
-      firstCollectionAmount
-    }
+    ${COLLECTION_FRAGMENT}
   `,
   scopes: SCOPES,
   variables: () => z.object({ input: createPaymentConsentRequestInput() }),
@@ -676,92 +654,13 @@ export type ConfirmedPaymentConsentRequest = PaymentConsentRequest & {
  */
 export const confirmPaymentConsentRequest = /* @__PURE__ */ defineApiOperation({
   name: 'ConfirmPaymentConsentRequest',
-  document: /* GraphQL */ `
+  document: () => /* GraphQL */ `
     mutation ConfirmPaymentConsentRequest($consentRequestId: ID!, $input: ConfirmPaymentConsentInput!) {
       paymentConsentRequestConfirm(consentRequestId: $consentRequestId, input: $input) {
-        id
-        url
-        status {
-          __typename
-          ... on PaymentConsentPending { date }
-          ... on PaymentConsentProcessing { date }
-          ... on PaymentConsentGranted { date isPendingRevocation }
-          ... on PaymentConsentFailed { date }
-          ... on PaymentConsentRevoked { date }
-          ... on PaymentConsentPaused { date }
-        }
-        statusReason
-        nonce
-        externalReference
-        paymentMethodOptions {
-          __typename
-          ... on CardPaymentConsentMethodOptions {
-            enabled
-            initialCharge { amount nonce externalReference merchantId }
-          }
-          ... on DebicheckPaymentConsentMethodOptions {
-            enabled
-            details {
-              accountTracking
-              contractReference
-              collection { ...DebicheckCollectionFields }
-              status
-              statusReason
-            }
-          }
-        }
-        consentDetails {
-          __typename
-          ... on DebicheckPaymentConsentDetails {
-            accountTracking
-            contractReference
-            collection { ...DebicheckCollectionFields }
-            customer {
-              accountNumber
-              accountType
-              bankId
-              branchCode
-              fullName
-              phoneNumber
-              email
-              accountName
-              identifyingDocument {
-                __typename
-                ... on IdentityDocumentDetails { country number }
-                ... on PassportDetails { country number }
-                ... on TemporaryResidenceDetails { country number }
-                ... on BusinessRegistrationDetails { country number }
-              }
-            }
-            status
-            statusReason
-            type
-            authenticationChannel
-            mandateReferenceNumber
-            bankReasonDescription
-            bankReasonCode
-          }
-          ... on CapitecPayRecurringConsentDetails {
-            paymentSchedule { start frequency }
-            paymentDescription
-          }
-        }
-        metadata
+        ${CONSENT_REQUEST_FIELDS}
       }
     }
-    fragment DebicheckCollectionFields on DebicheckCollection {
-      collectionFrequency
-      collectionDay
-      dayAdjustmentAllowed
-      debitValueType
-      instalmentAmount
-      maximumCollectionAmount
-      amountAdjustmentFrequency
-      adjustmentAmount
-      adjustmentRate
-      firstCollectionDate
-      firstCollectionAmount
-    }
+    ${COLLECTION_FRAGMENT}
   `,
   scopes: SCOPES,
   variables: () =>
@@ -794,95 +693,14 @@ const consentNode = /* @__PURE__ */ lazy(() =>
  */
 export const getPaymentConsentRequest = /* @__PURE__ */ defineApiOperation({
   name: 'GetPaymentConsentRequest',
-  document: /* GraphQL */ `
+  document: () => /* GraphQL */ `
     query GetPaymentConsentRequest($id: ID!) {
       node(id: $id) {
         __typename
-        ... on PaymentConsentRequest {
-          id
-          url
-          status {
-            __typename
-            ... on PaymentConsentPending { date }
-            ... on PaymentConsentProcessing { date }
-            ... on PaymentConsentGranted { date isPendingRevocation }
-            ... on PaymentConsentFailed { date }
-            ... on PaymentConsentRevoked { date }
-            ... on PaymentConsentPaused { date }
-          }
-          statusReason
-          nonce
-          externalReference
-          paymentMethodOptions {
-            __typename
-            ... on CardPaymentConsentMethodOptions {
-              enabled
-              initialCharge { amount nonce externalReference merchantId }
-            }
-            ... on DebicheckPaymentConsentMethodOptions {
-              enabled
-              details {
-                accountTracking
-                contractReference
-                collection { ...DebicheckCollectionFields }
-                status
-                statusReason
-              }
-            }
-          }
-          consentDetails {
-            __typename
-            ... on DebicheckPaymentConsentDetails {
-              accountTracking
-              contractReference
-              collection { ...DebicheckCollectionFields }
-              customer {
-                accountNumber
-                accountType
-                bankId
-                branchCode
-                fullName
-                phoneNumber
-                email
-                accountName
-                identifyingDocument {
-                  __typename
-                  ... on IdentityDocumentDetails { country number }
-                  ... on PassportDetails { country number }
-                  ... on TemporaryResidenceDetails { country number }
-                  ... on BusinessRegistrationDetails { country number }
-                }
-              }
-              status
-              statusReason
-              type
-              authenticationChannel
-              mandateReferenceNumber
-              bankReasonDescription
-              bankReasonCode
-            }
-            ... on CapitecPayRecurringConsentDetails {
-              paymentSchedule { start frequency }
-              paymentDescription
-            }
-          }
-          metadata
-        }
+        ... on PaymentConsentRequest { ${CONSENT_REQUEST_FIELDS} }
       }
     }
-    fragment DebicheckCollectionFields on DebicheckCollection {
-      collectionFrequency
-      collectionDay
-      dayAdjustmentAllowed
-      debitValueType
-      instalmentAmount
-      maximumCollectionAmount
-      amountAdjustmentFrequency
-      adjustmentAmount
-      adjustmentRate
-      firstCollectionDate
-      firstCollectionAmount
-    }
+    ${COLLECTION_FRAGMENT}
   `,
   scopes: SCOPES,
   variables: () => z.object({ id: text({ max: 4096 }) }),
@@ -911,92 +729,13 @@ const revokedConsent = /* @__PURE__ */ lazy(() =>
  */
 export const revokePaymentConsentRequest = /* @__PURE__ */ defineApiOperation({
   name: 'RevokePaymentConsentRequest',
-  document: /* GraphQL */ `
+  document: () => /* GraphQL */ `
     mutation RevokePaymentConsentRequest($consentRequestId: ID!, $reason: String!) {
       paymentConsentRequestRevoke(consentRequestId: $consentRequestId, reason: $reason) {
-        id
-        url
-        status {
-          __typename
-          ... on PaymentConsentPending { date }
-          ... on PaymentConsentProcessing { date }
-          ... on PaymentConsentGranted { date isPendingRevocation }
-          ... on PaymentConsentFailed { date }
-          ... on PaymentConsentRevoked { date }
-          ... on PaymentConsentPaused { date }
-        }
-        statusReason
-        nonce
-        externalReference
-        paymentMethodOptions {
-          __typename
-          ... on CardPaymentConsentMethodOptions {
-            enabled
-            initialCharge { amount nonce externalReference merchantId }
-          }
-          ... on DebicheckPaymentConsentMethodOptions {
-            enabled
-            details {
-              accountTracking
-              contractReference
-              collection { ...DebicheckCollectionFields }
-              status
-              statusReason
-            }
-          }
-        }
-        consentDetails {
-          __typename
-          ... on DebicheckPaymentConsentDetails {
-            accountTracking
-            contractReference
-            collection { ...DebicheckCollectionFields }
-            customer {
-              accountNumber
-              accountType
-              bankId
-              branchCode
-              fullName
-              phoneNumber
-              email
-              accountName
-              identifyingDocument {
-                __typename
-                ... on IdentityDocumentDetails { country number }
-                ... on PassportDetails { country number }
-                ... on TemporaryResidenceDetails { country number }
-                ... on BusinessRegistrationDetails { country number }
-              }
-            }
-            status
-            statusReason
-            type
-            authenticationChannel
-            mandateReferenceNumber
-            bankReasonDescription
-            bankReasonCode
-          }
-          ... on CapitecPayRecurringConsentDetails {
-            paymentSchedule { start frequency }
-            paymentDescription
-          }
-        }
-        metadata
+        ${CONSENT_REQUEST_FIELDS}
       }
     }
-    fragment DebicheckCollectionFields on DebicheckCollection {
-      collectionFrequency
-      collectionDay
-      dayAdjustmentAllowed
-      debitValueType
-      instalmentAmount
-      maximumCollectionAmount
-      amountAdjustmentFrequency
-      adjustmentAmount
-      adjustmentRate
-      firstCollectionDate
-      firstCollectionAmount
-    }
+    ${COLLECTION_FRAGMENT}
   `,
   scopes: SCOPES,
   variables: () =>

@@ -173,8 +173,29 @@ const disbursement = /* @__PURE__ */ lazy(() =>
 /** A disbursement as Stitch answers it, with the `nonce` it was made with. */
 export type Disbursement = z.output<ReturnType<typeof disbursement>>
 
-// The create and the read select the same fields, so both return a `Disbursement`. The selection
-// is written out in each document: a `${…}` in one would keep the operation in every bundle.
+// The same selection for the create and the read, so both return a `Disbursement`.
+const DISBURSEMENT_FIELDS = `
+  id
+  amount
+  nonce
+  beneficiaryReference
+  externalReference
+  bankBeneficiary { accountHolder bankId accountNumber accountType }
+  linkedAccountId
+  recipientAccountHolder { name email phoneNumber payeeId }
+  status {
+    __typename
+    ... on DisbursementPending { date }
+    ... on DisbursementPaused { date disbursementPausedReason }
+    ... on DisbursementSubmitted { date }
+    ... on DisbursementCompleted { date expectedSettlement }
+    ... on DisbursementError { date disbursementErrorReason disbursementErrorDescription }
+    ... on DisbursementCancelled { date disbursementCancelledReason }
+    ... on DisbursementReversed { date disbursementReversedReason disbursementReversedDescription }
+  }
+  created
+`
+
 const created = /* @__PURE__ */ lazy(() =>
   z.object({ clientDisbursementCreate: z.object({ disbursement: disbursement() }) }),
 )
@@ -206,30 +227,10 @@ const created = /* @__PURE__ */ lazy(() =>
  */
 export const createDisbursement = /* @__PURE__ */ defineApiOperation({
   name: 'CreateDisbursement',
-  document: /* GraphQL */ `
+  document: () => /* GraphQL */ `
     mutation CreateDisbursement($input: ClientDisbursementCreateInput!) {
       clientDisbursementCreate(input: $input) {
-        disbursement {
-          id
-          amount
-          nonce
-          beneficiaryReference
-          externalReference
-          bankBeneficiary { accountHolder bankId accountNumber accountType }
-          linkedAccountId
-          recipientAccountHolder { name email phoneNumber payeeId }
-          status {
-            __typename
-            ... on DisbursementPending { date }
-            ... on DisbursementPaused { date disbursementPausedReason }
-            ... on DisbursementSubmitted { date }
-            ... on DisbursementCompleted { date expectedSettlement }
-            ... on DisbursementError { date disbursementErrorReason disbursementErrorDescription }
-            ... on DisbursementCancelled { date disbursementCancelledReason }
-            ... on DisbursementReversed { date disbursementReversedReason disbursementReversedDescription }
-          }
-          created
-        }
+        disbursement { ${DISBURSEMENT_FIELDS} }
       }
     }
   `,
@@ -258,31 +259,11 @@ const disbursementNode = /* @__PURE__ */ lazy(() =>
  */
 export const getDisbursement = /* @__PURE__ */ defineApiOperation({
   name: 'GetDisbursement',
-  document: /* GraphQL */ `
+  document: () => /* GraphQL */ `
     query GetDisbursement($id: ID!) {
       node(id: $id) {
         __typename
-        ... on Disbursement {
-          id
-          amount
-          nonce
-          beneficiaryReference
-          externalReference
-          bankBeneficiary { accountHolder bankId accountNumber accountType }
-          linkedAccountId
-          recipientAccountHolder { name email phoneNumber payeeId }
-          status {
-            __typename
-            ... on DisbursementPending { date }
-            ... on DisbursementPaused { date disbursementPausedReason }
-            ... on DisbursementSubmitted { date }
-            ... on DisbursementCompleted { date expectedSettlement }
-            ... on DisbursementError { date disbursementErrorReason disbursementErrorDescription }
-            ... on DisbursementCancelled { date disbursementCancelledReason }
-            ... on DisbursementReversed { date disbursementReversedReason disbursementReversedDescription }
-          }
-          created
-        }
+        ... on Disbursement { ${DISBURSEMENT_FIELDS} }
       }
     }
   `,

@@ -1,57 +1,18 @@
-import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createStitchAuth,
-  StitchApiError,
-  StitchConfigError,
-  StitchInputError,
-  type StitchScope,
-  StitchTokenRequestError,
-} from '../../src/index.js'
+import { describe, expect, it } from 'vitest'
 import {
   createPaymentAuthorizationRequest,
   type PaymentAuthorizationRequest,
 } from '../../src/operations/index.js'
+import { PAYMENTS_ONLY, useOperationsSimulator } from './setup.js'
 
 const LINKPAY = { clientId: 'test-linkpay', clientSecret: 'linkpay-secret' }
-// A client Stitch has not enabled for LinkPay.
-const PAYMENTS_ONLY = { clientId: 'test-payments-only', clientSecret: 'payments-secret' }
 
-let sim: StitchSimulator
-const open: Array<{ close(): Promise<void> }> = []
-
-beforeAll(async () => {
-  sim = await startStitchSimulator({
-    clients: [
-      { ...LINKPAY, scopes: ['client_paymentauthorizationrequest', 'client_paymentrequest'] },
-      { ...PAYMENTS_ONLY, scopes: ['client_paymentrequest'] },
-    ],
-  })
+const ctx = useOperationsSimulator({
+  clients: [
+    { ...LINKPAY, scopes: ['client_paymentauthorizationrequest', 'client_paymentrequest'] },
+    PAYMENTS_ONLY,
+  ],
 })
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((client) => client.close()))
-  sim.resetStats()
-})
-afterAll(() => sim.close())
-
-/** A client of the simulator, closed after the test. */
-function client<const TGranted extends StitchScope = StitchScope>(
-  credentials: { clientId: string; clientSecret: string },
-  scopes?: readonly TGranted[],
-) {
-  const options = {
-    ...credentials,
-    tokenUrl: sim.tokenUrl,
-    apiUrl: sim.graphqlUrl,
-    retry: { baseDelayMs: 5, maxDelayMs: 20 },
-  }
-  // Without `scopes` the client can't check an operation's scopes itself; with them it can.
-  const stitch = scopes
-    ? createStitchAuth<TGranted>({ ...options, scopes })
-    : createStitchAuth<TGranted>(options)
-  open.push(stitch)
-  return stitch
-}
 
 const bankAccount = {
   name: 'Kombucha Fizz',
@@ -78,23 +39,24 @@ const request = {
 
 describe('createPaymentAuthorizationRequest', () => {
   it('creates a request with a token for exactly its scope and answers its URL', async () => {
-    const stitch = client(LINKPAY, ['client_paymentauthorizationrequest', 'client_paymentrequest'])
+    const stitch = ctx.client(LINKPAY, [
+      'client_paymentauthorizationrequest',
+      'client_paymentrequest',
+    ])
     const created: PaymentAuthorizationRequest = await stitch.run(
       createPaymentAuthorizationRequest,
       request,
     )
 
     expect(Object.keys(created)).toEqual(['authorizationRequestUrl'])
-    expect(created.authorizationRequestUrl.startsWith(`${sim.url}/authorize/`)).toBe(true)
+    expect(created.authorizationRequestUrl.startsWith(`${ctx.sim.url}/authorize/`)).toBe(true)
     // The simulator serves the authorization page the user is sent to.
     const page = await fetch(created.authorizationRequestUrl)
     expect(page.status).toBe(200)
     await page.body?.cancel()
 
-    expect(sim.tokenRequests.map((entry) => entry.scope)).toEqual([
-      'client_paymentauthorizationrequest',
-    ])
-    expect(sim.apiRequests).toMatchObject([
+    expect(ctx.requestedScopes()).toEqual(['client_paymentauthorizationrequest'])
+    expect(ctx.sim.apiRequests).toMatchObject([
       {
         operationName: 'CreatePaymentAuthorizationRequest',
         scopes: ['client_paymentauthorizationrequest'],
@@ -114,9 +76,10 @@ describe('createPaymentAuthorizationRequest', () => {
   })
 
   it('refuses invalid input before any request, naming each field and rule', async () => {
-    const stitch = client(LINKPAY)
-    const error = await stitch
-      .run(createPaymentAuthorizationRequest, {
+    const stitch = ctx.client(LINKPAY)
+    const at = 'input.beneficiary.bankAccounts.0'
+    await ctx.expectRefusedLocally(
+      stitch.run(createPaymentAuthorizationRequest, {
         input: {
           beneficiary: {
             bankAccounts: [{ ...bankAccount, reference: '', bankId: 'First National' }],
@@ -130,93 +93,71 @@ describe('createPaymentAuthorizationRequest', () => {
           },
           initialPayment: { amount: { quantity: 0 } },
         },
-      })
-      .catch((caught: unknown) => caught)
-
-    expect(error).toBeInstanceOf(StitchInputError)
-    expect(error).toMatchObject({
-      code: 'STITCH_AUTH_INVALID_VARIABLES',
-      operation: 'CreatePaymentAuthorizationRequest',
-    })
-    expect(new Map((error as StitchInputError).issues.map((i) => [i.path, i.message]))).toEqual(
-      new Map([
-        ['input.beneficiary.bankAccounts.0.bankId', "must be one of Stitch's bank ids, e.g. fnb"],
-        ['input.beneficiary.bankAccounts.0.reference', 'must not be empty'],
-        ['input.payer.email', 'must be an email address'],
-        ['input.payer.identityNumber', 'must be a 13-digit South African ID number'],
-        ['input.payer.payerCreatedDate', 'must be a date in the format yyyy-MM-dd'],
-        ['input.initialPayment.amount.quantity', 'must be more than 0'],
-      ]),
+      }),
+      [
+        { path: `${at}.bankId`, message: "must be one of Stitch's bank ids, e.g. fnb" },
+        { path: `${at}.reference`, message: 'must not be empty' },
+        { path: 'input.payer.email', message: 'must be an email address' },
+        {
+          path: 'input.payer.identityNumber',
+          message: 'must be a 13-digit South African ID number',
+        },
+        {
+          path: 'input.payer.payerCreatedDate',
+          message: 'must be a date in the format yyyy-MM-dd',
+        },
+        { path: 'input.initialPayment.amount.quantity', message: 'must be more than 0' },
+      ],
+      { operation: 'CreatePaymentAuthorizationRequest', inAnyOrder: true },
     )
-    expect(sim.tokenRequests).toHaveLength(0)
-    expect(sim.apiRequests).toHaveLength(0)
   })
 
   it('refuses a payer with neither email nor phone, and a beneficiary without an account', async () => {
-    const stitch = client(LINKPAY)
-    const error = await stitch
-      .run(createPaymentAuthorizationRequest, {
+    const stitch = ctx.client(LINKPAY)
+    await ctx.expectRefusedLocally(
+      stitch.run(createPaymentAuthorizationRequest, {
         input: { beneficiary: {}, payer: { name: 'Thandi Mokoena', reference: 'user-42' } },
-      })
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(StitchInputError)
-    expect((error as StitchInputError).issues).toEqual([
-      { path: 'input.beneficiary', message: 'give bankAccount or bankAccounts' },
-      {
-        path: 'input.payer',
-        message: 'give email or phoneNumber (Stitch requires one of them)',
-      },
-    ])
-    expect(sim.tokenRequests).toHaveLength(0)
+      }),
+      [
+        { path: 'input.beneficiary', message: 'give bankAccount or bankAccounts' },
+        {
+          path: 'input.payer',
+          message: 'give email or phoneNumber (Stitch requires one of them)',
+        },
+      ],
+    )
   })
 
   it('maps input only Stitch checks (a currency it does not pay in) to STITCH_AUTH_API_INVALID_INPUT', async () => {
     // Any ISO 4217 code passes locally; which currencies LinkPay pays in is Stitch's to say.
-    const stitch = client(LINKPAY)
-    const error = await stitch
-      .run(createPaymentAuthorizationRequest, {
+    const stitch = ctx.client(LINKPAY)
+    await ctx.expectInputRefusedByStitch(
+      stitch.run(createPaymentAuthorizationRequest, {
         input: {
           ...request.input,
           initialPayment: { amount: { quantity: 10, currency: 'USD' } },
         },
-      })
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(StitchApiError)
-    expect(error).toMatchObject({
-      code: 'STITCH_AUTH_API_INVALID_INPUT',
-      errors: [{ code: 'BAD_USER_INPUT' }],
-    })
-    expect((error as Error).message).toContain('must be "ZAR" (got "USD")')
-    expect(sim.apiRequests.map((entry) => entry.outcome)).toEqual(['error'])
+      }),
+      'must be "ZAR" (got "USD")',
+    )
+    expect(ctx.sim.apiRequests.map((entry) => entry.outcome)).toEqual(['error'])
   })
 
   it('fails the token request when Stitch has not enabled the scope for the client', async () => {
-    // Without a `scopes` option run() cannot check locally; the token request is for exactly
-    // the operation's scope, so Stitch refuses it (invalid_scope) before the API is called.
-    const stitch = client(PAYMENTS_ONLY)
-    const error = await stitch
-      .run(createPaymentAuthorizationRequest, request)
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(StitchTokenRequestError)
-    expect(error).toMatchObject({ code: 'STITCH_AUTH_TOKEN_REJECTED', error: 'invalid_scope' })
-    expect(sim.tokenRequests).toMatchObject([
-      { scope: 'client_paymentauthorizationrequest', outcome: 'invalid_scope' },
-    ])
-    expect(sim.apiRequests).toHaveLength(0)
+    // Without a `scopes` option run() cannot check locally, so the token endpoint decides.
+    const stitch = ctx.client(PAYMENTS_ONLY)
+    await ctx.expectScopeNotEnabled(
+      stitch.run(createPaymentAuthorizationRequest, request),
+      'client_paymentauthorizationrequest',
+    )
   })
 
   it("refuses the operation outside the client's scopes before any request", async () => {
-    const stitch = client(PAYMENTS_ONLY, ['client_paymentrequest'])
-    const error = await stitch
+    const stitch = ctx.client(PAYMENTS_ONLY, ['client_paymentrequest'])
+    await ctx.expectRefusedByScopesOption(
       // @ts-expect-error: the client's scopes do not include client_paymentauthorizationrequest
-      .run(createPaymentAuthorizationRequest, request)
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(StitchConfigError)
-    expect(error).toMatchObject({ code: 'STITCH_AUTH_CONFIG_INVALID' })
-    expect((error as Error).message).toContain(
+      stitch.run(createPaymentAuthorizationRequest, request),
       'CreatePaymentAuthorizationRequest needs client_paymentauthorizationrequest',
     )
-    expect(sim.tokenRequests).toHaveLength(0)
-    expect(sim.apiRequests).toHaveLength(0)
   })
 })

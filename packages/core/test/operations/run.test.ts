@@ -1,13 +1,6 @@
-import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import {
-  createStitchAuth,
-  StitchApiError,
-  type StitchAuthOptions,
-  StitchConfigError,
-  StitchInputError,
-} from '../../src/index.js'
+import { StitchApiError, StitchConfigError, type StitchScope } from '../../src/index.js'
 import {
   cancelPaymentRequest,
   createPaymentRequest,
@@ -15,42 +8,13 @@ import {
   getPaymentRequest,
   initiateRefund,
 } from '../../src/operations/index.js'
+import { errorOf, useOperationsSimulator } from './setup.js'
 
-const CLIENT_ID = 'test-operations-client'
-const CLIENT_SECRET = 'operations-secret'
-let sim: StitchSimulator
-const open: Array<{ close(): Promise<void> }> = []
+const SHOP = { clientId: 'test-operations-client', clientSecret: 'operations-secret' }
 
-beforeAll(async () => {
-  sim = await startStitchSimulator({
-    clients: [
-      {
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        scopes: ['client_paymentrequest', 'client_refund'],
-      },
-    ],
-  })
+const ctx = useOperationsSimulator({
+  clients: [{ ...SHOP, scopes: ['client_paymentrequest', 'client_refund'] }],
 })
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((client) => client.close()))
-  sim.clearFaults()
-  sim.resetStats()
-})
-afterAll(() => sim.close())
-
-function client(overrides: Partial<StitchAuthOptions> = {}) {
-  const stitch = createStitchAuth({
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    tokenUrl: sim.tokenUrl,
-    apiUrl: sim.graphqlUrl,
-    retry: { baseDelayMs: 5, maxDelayMs: 20 },
-    ...overrides,
-  } as StitchAuthOptions)
-  open.push(stitch)
-  return stitch
-}
 
 const paymentInput = {
   amount: { quantity: 150, currency: 'ZAR' },
@@ -60,24 +24,19 @@ const paymentInput = {
   beneficiary: { bankAccount: { name: 'My Shop', bankId: 'fnb', accountNumber: '62000000000' } },
 }
 
-/** The scopes of the tokens the simulator issued, in order. */
-function issuedScopes(): string[][] {
-  return sim.tokenRequests.map((request) => (request.scope ?? '').split(' ').sort())
-}
-
 function refundsOf(paymentRequestId: string) {
-  return sim.refunds.filter((refund) => refund.paymentRequestId === paymentRequestId)
+  return ctx.sim.refunds.filter((refund) => refund.paymentRequestId === paymentRequestId)
 }
 
-async function paidPaymentRequest(stitch = client()) {
+async function paidPaymentRequest(stitch = ctx.client()) {
   const { id } = await stitch.run(createPaymentRequest, { input: paymentInput })
-  sim.completePaymentRequest(id)
+  ctx.sim.completePaymentRequest(id)
   return id
 }
 
 describe('run(): payment requests', () => {
   it('creates, reads and cancels, each with a token for exactly client_paymentrequest', async () => {
-    const stitch = client()
+    const stitch = ctx.client()
     const created = await stitch.run(createPaymentRequest, { input: paymentInput })
     expect(created).toEqual({ id: expect.any(String), url: expect.stringMatching(/^http/) })
 
@@ -102,21 +61,21 @@ describe('run(): payment requests', () => {
     }
     expect(cancelled.state.reason).toBe('Order cancelled')
 
-    expect(issuedScopes()).toEqual([['client_paymentrequest']])
-    expect(sim.apiRequests.map((request) => request.operationName)).toEqual([
+    expect(ctx.requestedScopes()).toEqual(['client_paymentrequest'])
+    expect(ctx.sim.apiRequests.map((request) => request.operationName)).toEqual([
       'CreatePaymentRequest',
       'GetPaymentRequest',
       'CancelPaymentRequest',
       'GetPaymentRequest',
     ])
     // The amount went out as Stitch's Decimal string, whatever the caller wrote.
-    expect(sim.apiRequests[0]?.variables).toMatchObject({
+    expect(ctx.sim.apiRequests[0]?.variables).toMatchObject({
       input: { amount: { quantity: '150.00', currency: 'ZAR' } },
     })
   })
 
   it('reads a completed request with its amount, and null for an id Stitch does not know', async () => {
-    const stitch = client()
+    const stitch = ctx.client()
     const id = await paidPaymentRequest(stitch)
     const paid = await stitch.run(getPaymentRequest, { id })
     expect(paid?.state).toMatchObject({
@@ -129,21 +88,16 @@ describe('run(): payment requests', () => {
 
 describe('run(): variables', () => {
   it('refuses invalid variables before any request, naming each field and its limit', async () => {
-    const stitch = client()
-    const error = await stitch
-      .run(createPaymentRequest, {
+    const stitch = ctx.client()
+    const error = await ctx.expectRefusedLocally(
+      stitch.run(createPaymentRequest, {
         input: {
           ...paymentInput,
           amount: { quantity: 10.005, currency: 'rand' },
           payerReference: 'a reference that is too long',
           beneficiaryReference: '',
         },
-      })
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(StitchInputError)
-    expect(error).toMatchObject({ code: 'STITCH_AUTH_INVALID_VARIABLES', statusCode: 400 })
-    const issues = (error as StitchInputError).issues
-    expect(issues).toEqual(
+      }),
       expect.arrayContaining([
         { path: 'input.amount.quantity', message: 'must have at most 2 decimals' },
         {
@@ -154,56 +108,51 @@ describe('run(): variables', () => {
         { path: 'input.beneficiaryReference', message: 'must not be empty' },
       ]),
     )
-    expect((error as Error).message).toContain(
-      'input.payerReference: must be at most 12 characters',
-    )
-    expect(sim.tokenRequests).toHaveLength(0)
-    expect(sim.apiRequests).toHaveLength(0)
+    expect(error).toMatchObject({ statusCode: 400 })
+    expect(error.message).toContain('input.payerReference: must be at most 12 characters')
   })
 
   it('refuses a payment request with both or neither of beneficiary and merchantId', async () => {
-    const stitch = client()
+    const stitch = ctx.client()
     const { beneficiary: _beneficiary, ...withoutBeneficiary } = paymentInput
     for (const input of [withoutBeneficiary, { ...paymentInput, merchantId: 'merchant-1' }]) {
-      await expect(stitch.run(createPaymentRequest, { input })).rejects.toMatchObject({
-        issues: [
-          {
-            path: 'input',
-            message: 'give either beneficiary or merchantId (one of the two, as Stitch requires)',
-          },
-        ],
-      })
+      await ctx.expectRefusedLocally(stitch.run(createPaymentRequest, { input }), [
+        {
+          path: 'input',
+          message: 'give either beneficiary or merchantId (one of the two, as Stitch requires)',
+        },
+      ])
     }
-    expect(sim.apiRequests).toHaveLength(0)
   })
 })
 
 describe('run(): scopes', () => {
   it("refuses an operation outside the client's scopes before any request", async () => {
-    const stitch = client({ scopes: ['client_paymentrequest'] })
-    // The scopes are not known to the compiler here (see the type tests for when they are).
-    const error = await stitch
-      .run(initiateRefund, {
+    // Typed as any scopes, so the compiler does not know them here and the check is left to
+    // run() (see the type tests for when the compiler knows them).
+    const scopes: StitchScope[] = ['client_paymentrequest']
+    const stitch = ctx.client(SHOP, scopes)
+    const needs =
+      'InitiateRefund needs client_refund, which the client\'s "scopes" option does not list'
+    const error = await ctx.expectRefusedByScopesOption(
+      stitch.run(initiateRefund, {
         input: {
           paymentRequestId: 'x',
           amount: { quantity: 1 },
           reason: 'duplicate',
           beneficiaryReference: 'Refund',
         },
-      })
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(StitchConfigError)
-    expect((error as StitchConfigError).issues[0]).toContain(
-      'InitiateRefund needs client_refund, which the client\'s "scopes" option does not list',
+      }),
+      needs,
     )
-    expect(sim.tokenRequests).toHaveLength(0)
+    expect(error.issues[0]).toContain(needs)
   })
 
   it('maps the API refusing a missing scope to STITCH_AUTH_API_FORBIDDEN', async () => {
-    const stitch = client()
+    const stitch = ctx.client()
     const wrongScope = defineApiOperation({ ...getPaymentRequest, scopes: ['client_refund'] })
     const id = await paidPaymentRequest(stitch)
-    const error = await stitch.run(wrongScope, { id }).catch((caught: unknown) => caught)
+    const error = await errorOf(stitch.run(wrongScope, { id }))
     expect(error).toBeInstanceOf(StitchApiError)
     expect(error).toMatchObject({
       code: 'STITCH_AUTH_API_FORBIDDEN',
@@ -224,7 +173,7 @@ describe('run(): idempotency', () => {
   })
 
   it('generates a nonce, returns it and sends exactly that one', async () => {
-    const stitch = client()
+    const stitch = ctx.client()
     const id = await paidPaymentRequest(stitch)
     const refund = await stitch.run(initiateRefund, refundInput(id))
     expect(refund.nonce).toMatch(/^[0-9a-f-]{36}$/)
@@ -232,19 +181,21 @@ describe('run(): idempotency', () => {
       amount: { quantity: '50.00', currency: 'ZAR' },
       status: { __typename: 'RefundPending' },
     })
-    const sent = sim.apiRequests.find((request) => request.operationName === 'InitiateRefund')
+    const sent = ctx.sim.apiRequests.find((request) => request.operationName === 'InitiateRefund')
     expect(sent?.variables).toMatchObject({ input: { nonce: refund.nonce } })
-    expect(issuedScopes()).toEqual([['client_paymentrequest'], ['client_refund']])
+    expect(ctx.requestedScopes()).toEqual(['client_paymentrequest', 'client_refund'])
   })
 
   it('keeps the same nonce when the call is made again after a re-authentication', async () => {
-    const stitch = client()
+    const stitch = ctx.client()
     const id = await paidPaymentRequest(stitch)
     await stitch.getToken(['client_refund'])
     // Stitch stops accepting the cached token: the first attempt is refused, the second runs.
-    sim.expireAllTokens()
+    ctx.sim.expireAllTokens()
     const refund = await stitch.run(initiateRefund, refundInput(id))
-    const attempts = sim.apiRequests.filter((request) => request.operationName === 'InitiateRefund')
+    const attempts = ctx.sim.apiRequests.filter(
+      (request) => request.operationName === 'InitiateRefund',
+    )
     expect(attempts.map((attempt) => attempt.outcome)).toEqual(['unauthenticated', 'ok'])
     const nonces = attempts.map(
       (attempt) => (attempt.variables as { input: { nonce: string } }).input.nonce,
@@ -254,27 +205,23 @@ describe('run(): idempotency', () => {
   })
 
   it('gives a reused nonce its own error code, and the refund is made once', async () => {
-    const stitch = client()
+    const stitch = ctx.client()
     const id = await paidPaymentRequest(stitch)
     await stitch.run(initiateRefund, refundInput(id, 'refund-order-42'))
-    const error = await stitch
-      .run(initiateRefund, refundInput(id, 'refund-order-42'))
-      .catch((caught: unknown) => caught)
+    const error = await errorOf(stitch.run(initiateRefund, refundInput(id, 'refund-order-42')))
     expect(error).toBeInstanceOf(StitchApiError)
     expect(error).toMatchObject({ code: 'STITCH_AUTH_API_NONCE_REUSED', statusCode: 409 })
     expect(refundsOf(id)).toHaveLength(1)
   })
 
   it('maps Stitch refusing the input (a refund over the amount paid) to STITCH_AUTH_API_INVALID_INPUT', async () => {
-    const stitch = client()
+    const stitch = ctx.client()
     const id = await paidPaymentRequest(stitch)
-    const error = await stitch
-      .run(initiateRefund, {
+    await ctx.expectInputRefusedByStitch(
+      stitch.run(initiateRefund, {
         input: { ...refundInput(id).input, amount: { quantity: '500.00', currency: 'ZAR' } },
-      })
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(StitchApiError)
-    expect(error).toMatchObject({ code: 'STITCH_AUTH_API_INVALID_INPUT', statusCode: 422 })
+      }),
+    )
   })
 })
 
@@ -289,7 +236,7 @@ describe('defineApiOperation', () => {
   })
 
   it('runs an application-defined operation like a catalog one', async () => {
-    const stitch = client()
+    const stitch = ctx.client()
     const paymentRequestAmount = defineApiOperation({
       name: 'PaymentRequestAmount',
       document: `query PaymentRequestAmount($id: ID!) {
@@ -309,7 +256,7 @@ describe('defineApiOperation', () => {
   })
 
   it('turns an answer of another shape into a StitchApiError naming the operation', async () => {
-    const stitch = client()
+    const stitch = ctx.client()
     const expectsMore = defineApiOperation({
       name: 'ExpectsMore',
       document: 'query ExpectsMore { client { id } }',
@@ -317,7 +264,7 @@ describe('defineApiOperation', () => {
       variables: z.object({}).optional(),
       result: (data) => z.object({ client: z.object({ missing: z.string() }) }).parse(data),
     })
-    const error = await stitch.run(expectsMore).catch((caught: unknown) => caught)
+    const error = await errorOf(stitch.run(expectsMore))
     expect(error).toBeInstanceOf(StitchApiError)
     expect((error as Error).message).toContain(
       "The Stitch API's answer to ExpectsMore does not have the expected shape (client.missing:",

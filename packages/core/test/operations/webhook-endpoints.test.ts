@@ -1,13 +1,4 @@
-import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
-import {
-  createStitchAuth,
-  StitchApiError,
-  StitchConfigError,
-  StitchInputError,
-  type StitchScope,
-  StitchTokenRequestError,
-} from '../../src/index.js'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import {
   type AddedWebhookEndpoint,
   type ApiOperationVariables,
@@ -16,52 +7,24 @@ import {
   type WebhookEndpoint,
   type WebhookEventType,
 } from '../../src/operations/index.js'
+import { useOperationsSimulator } from './setup.js'
 
 const SHOP = { clientId: 'test-shop', clientSecret: 'shop-secret' }
 const OTHER_SHOP = { clientId: 'test-other-shop', clientSecret: 'other-shop-secret' }
 // A client without client_paymentrequest, the scope the webhook operations ask for.
 const REFUNDS_ONLY = { clientId: 'test-refunds-only', clientSecret: 'refunds-secret' }
 
-let sim: StitchSimulator
-const open: Array<{ close(): Promise<void> }> = []
-
-beforeAll(async () => {
-  sim = await startStitchSimulator({
-    clients: [
-      { ...SHOP, scopes: ['client_paymentrequest', 'client_refund'] },
-      { ...OTHER_SHOP, scopes: ['client_paymentrequest'] },
-      { ...REFUNDS_ONLY, scopes: ['client_refund'] },
-    ],
-  })
+const ctx = useOperationsSimulator({
+  clients: [
+    { ...SHOP, scopes: ['client_paymentrequest', 'client_refund'] },
+    { ...OTHER_SHOP, scopes: ['client_paymentrequest'] },
+    { ...REFUNDS_ONLY, scopes: ['client_refund'] },
+  ],
 })
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((client) => client.close()))
-  sim.resetStats()
-})
-afterAll(() => sim.close())
-
-/** A client of the simulator, closed after the test. */
-function client<const TGranted extends StitchScope = StitchScope>(
-  credentials: { clientId: string; clientSecret: string },
-  scopes?: readonly TGranted[],
-) {
-  const options = {
-    ...credentials,
-    tokenUrl: sim.tokenUrl,
-    apiUrl: sim.graphqlUrl,
-    retry: { baseDelayMs: 5, maxDelayMs: 20 },
-  }
-  // Without `scopes` the client can't check an operation's scopes itself; with them it can.
-  const stitch = scopes
-    ? createStitchAuth<TGranted>({ ...options, scopes })
-    : createStitchAuth<TGranted>(options)
-  open.push(stitch)
-  return stitch
-}
 
 describe('addWebhookEndpoint', () => {
   it('subscribes an HTTPS endpoint with a token for exactly its scope, answering the secret', async () => {
-    const stitch = client(SHOP, ['client_paymentrequest', 'client_refund'])
+    const stitch = ctx.client(SHOP, ['client_paymentrequest', 'client_refund'])
     const input = {
       url: 'https://shop.example.com/stitch/webhooks',
       filterTypes: ['payment', 'refund'],
@@ -75,12 +38,12 @@ describe('addWebhookEndpoint', () => {
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]+=*$/),
     })
     // The simulator signs deliveries to this endpoint with the secret it answered.
-    expect(sim.webhookEndpoints.find((endpoint) => endpoint.id === added.id)).toMatchObject({
+    expect(ctx.sim.webhookEndpoints.find((endpoint) => endpoint.id === added.id)).toMatchObject({
       clientId: SHOP.clientId,
       secret: added.secret,
     })
-    expect(sim.tokenRequests.map((request) => request.scope)).toEqual(['client_paymentrequest'])
-    expect(sim.apiRequests).toMatchObject([
+    expect(ctx.requestedScopes()).toEqual(['client_paymentrequest'])
+    expect(ctx.sim.apiRequests).toMatchObject([
       {
         operationName: 'AddWebhookEndpoint',
         scopes: ['client_paymentrequest'],
@@ -100,7 +63,7 @@ describe('addWebhookEndpoint', () => {
   })
 
   it('refuses a URL that is not HTTPS and an empty filter before any request', async () => {
-    const stitch = client(SHOP)
+    const stitch = ctx.client(SHOP)
     const cases = [
       {
         // Stitch delivers over HTTPS only, even to a local test server.
@@ -122,57 +85,38 @@ describe('addWebhookEndpoint', () => {
       },
     ]
     for (const { input, issues } of cases) {
-      const error = await stitch
-        .run(addWebhookEndpoint, { input })
-        .catch((caught: unknown) => caught)
-      expect(error).toBeInstanceOf(StitchInputError)
-      expect(error).toMatchObject({
-        code: 'STITCH_AUTH_INVALID_VARIABLES',
+      await ctx.expectRefusedLocally(stitch.run(addWebhookEndpoint, { input }), issues, {
         operation: 'AddWebhookEndpoint',
-        issues,
       })
     }
-    expect(sim.tokenRequests).toHaveLength(0)
-    expect(sim.apiRequests).toHaveLength(0)
   })
 
   it('leaves unknown event types to Stitch, mapping its refusal to STITCH_AUTH_API_INVALID_INPUT', async () => {
     // Any string passes locally, so types Stitch adds later can be used at once.
-    const stitch = client(SHOP)
-    const error = await stitch
-      .run(addWebhookEndpoint, {
+    const stitch = ctx.client(SHOP)
+    await ctx.expectInputRefusedByStitch(
+      stitch.run(addWebhookEndpoint, {
         input: { url: 'https://shop.example.com/hooks', filterTypes: ['payments'] },
-      })
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(StitchApiError)
-    expect(error).toMatchObject({
-      code: 'STITCH_AUTH_API_INVALID_INPUT',
-      errors: [{ code: 'BAD_USER_INPUT' }],
-    })
-    expect((error as Error).message).toContain('unknown event types: "payments"')
-    expect(sim.apiRequests.map((request) => request.outcome)).toEqual(['error'])
+      }),
+      'unknown event types: "payments"',
+    )
+    expect(ctx.sim.apiRequests.map((request) => request.outcome)).toEqual(['error'])
   })
 
   it('fails the token request when the client lacks the scope the operation asks for', async () => {
     // The simulator's webhook fields need no scope, but a token request needs one: run() asks
-    // for exactly the operation's (client_paymentrequest), which this client may not have, so
-    // the token endpoint refuses it (invalid_scope) before the API is called.
-    const stitch = client(REFUNDS_ONLY)
-    const error = await stitch
-      .run(addWebhookEndpoint, {
+    // for exactly the operation's (client_paymentrequest), which this client may not have.
+    const stitch = ctx.client(REFUNDS_ONLY)
+    await ctx.expectScopeNotEnabled(
+      stitch.run(addWebhookEndpoint, {
         input: { url: 'https://shop.example.com/hooks', filterTypes: ['refund'] },
-      })
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(StitchTokenRequestError)
-    expect(error).toMatchObject({ code: 'STITCH_AUTH_TOKEN_REJECTED', error: 'invalid_scope' })
-    expect(sim.tokenRequests).toMatchObject([
-      { scope: 'client_paymentrequest', outcome: 'invalid_scope' },
-    ])
-    expect(sim.apiRequests).toHaveLength(0)
+      }),
+      'client_paymentrequest',
+    )
   })
 
   it("refuses both operations outside the client's scopes before any request", async () => {
-    const stitch = client(REFUNDS_ONLY, ['client_refund'])
+    const stitch = ctx.client(REFUNDS_ONLY, ['client_refund'])
     const attempts = [
       stitch
         // @ts-expect-error: the client's scopes do not include client_paymentrequest
@@ -183,20 +127,15 @@ describe('addWebhookEndpoint', () => {
       stitch.run(listWebhookEndpoints),
     ]
     for (const attempt of attempts) {
-      const error = await attempt.catch((caught: unknown) => caught)
-      expect(error).toBeInstanceOf(StitchConfigError)
-      expect(error).toMatchObject({ code: 'STITCH_AUTH_CONFIG_INVALID' })
-      expect((error as Error).message).toMatch(/Webhook\w* needs client_paymentrequest/)
+      await ctx.expectRefusedByScopesOption(attempt, /Webhook\w* needs client_paymentrequest/)
     }
-    expect(sim.tokenRequests).toHaveLength(0)
-    expect(sim.apiRequests).toHaveLength(0)
   })
 })
 
 describe('listWebhookEndpoints', () => {
   it("lists the client's own endpoints without variables, and filters by event type", async () => {
-    const stitch = client(SHOP)
-    const other = client(OTHER_SHOP)
+    const stitch = ctx.client(SHOP)
+    const other = ctx.client(OTHER_SHOP)
     const payments = await stitch.run(addWebhookEndpoint, {
       input: { url: 'https://shop.example.com/payments', filterTypes: ['payment'] },
     })
@@ -206,11 +145,11 @@ describe('listWebhookEndpoints', () => {
     await other.run(addWebhookEndpoint, {
       input: { url: 'https://other.example.com/hooks', filterTypes: ['refund'] },
     })
-    sim.resetStats()
+    ctx.sim.resetStats()
 
     const all: WebhookEndpoint[] = await stitch.run(listWebhookEndpoints)
     // Another client's subscriptions are not listed; the secrets are never listed.
-    const own = sim.webhookEndpoints
+    const own = ctx.sim.webhookEndpoints
       .filter((endpoint) => endpoint.clientId === SHOP.clientId)
       .map(({ id, url, filterTypes }) => ({ id, url, filterTypes }))
     expect(all).toEqual(own)
@@ -225,8 +164,8 @@ describe('listWebhookEndpoints', () => {
     expect(filtered.map((endpoint) => endpoint.id)).toEqual([refunds.id])
 
     // Both operations ask for the same scope, so the token the adds got is reused.
-    expect(sim.tokenRequests).toHaveLength(0)
-    expect(sim.apiRequests).toMatchObject([
+    expect(ctx.sim.tokenRequests).toHaveLength(0)
+    expect(ctx.sim.apiRequests).toMatchObject([
       { operationName: 'ListWebhookEndpoints', scopes: ['client_paymentrequest'], outcome: 'ok' },
       {
         operationName: 'ListWebhookEndpoints',
@@ -237,14 +176,9 @@ describe('listWebhookEndpoints', () => {
   })
 
   it('refuses an empty event type in the filter before any request', async () => {
-    const stitch = client(SHOP)
-    const error = await stitch
-      .run(listWebhookEndpoints, { filter: [''] })
-      .catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(StitchInputError)
-    expect((error as StitchInputError).issues).toEqual([
+    const stitch = ctx.client(SHOP)
+    await ctx.expectRefusedLocally(stitch.run(listWebhookEndpoints, { filter: [''] }), [
       { path: 'filter.0', message: 'must not be empty' },
     ])
-    expect(sim.tokenRequests).toHaveLength(0)
   })
 })
