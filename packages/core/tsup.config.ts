@@ -4,7 +4,12 @@ import { libraryBuild } from '../../tsup.shared.js'
 // ky ships ESM only, so CommonJS consumers get it bundled in.
 export default defineConfig(
   libraryBuild({
-    entry: { index: 'src/index.ts', node: 'src/node.ts', operations: 'src/operations/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      node: 'src/node.ts',
+      operations: 'src/operations/index.ts',
+      webhooks: 'src/webhooks/index.ts',
+    },
     bundleInCommonJs: ['ky'],
   }),
 )

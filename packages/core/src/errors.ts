@@ -20,6 +20,14 @@ export const STITCH_AUTH_ERROR_CODES = {
   CACHE_UNAVAILABLE: 'STITCH_AUTH_CACHE_UNAVAILABLE',
   /** Not Stitch and not the setup: a bug, or a failure of code stitch-auth called. */
   INTERNAL: 'STITCH_AUTH_INTERNAL',
+  /** A webhook delivery lacks its `svix-id`, `svix-timestamp` or `svix-signature` header, or one is malformed. */
+  WEBHOOK_HEADERS_INVALID: 'STITCH_AUTH_WEBHOOK_HEADERS_INVALID',
+  /** No signature of a webhook delivery matches its body under any of the endpoint's secrets. */
+  WEBHOOK_SIGNATURE_INVALID: 'STITCH_AUTH_WEBHOOK_SIGNATURE_INVALID',
+  /** A correctly signed webhook delivery's timestamp is too old or too far ahead (a replay, or a clock off). */
+  WEBHOOK_TIMESTAMP_OUT_OF_RANGE: 'STITCH_AUTH_WEBHOOK_TIMESTAMP_OUT_OF_RANGE',
+  /** A correctly signed webhook delivery's body is not a JSON object. */
+  WEBHOOK_BODY_INVALID: 'STITCH_AUTH_WEBHOOK_BODY_INVALID',
 } as const
 
 export type StitchAuthErrorCode =
@@ -42,6 +50,12 @@ const HTTP_STATUS_BY_CODE: Record<StitchAuthErrorCode, number> = {
   STITCH_AUTH_CLIENT_CLOSED: 503,
   STITCH_AUTH_CACHE_UNAVAILABLE: 503,
   STITCH_AUTH_INTERNAL: 500,
+  // A delivery we refuse is answered 4xx; Svix retries every non-2xx answer on its schedule,
+  // so a refusal caused by our side (a clock off, a secret not yet added) heals by itself.
+  STITCH_AUTH_WEBHOOK_HEADERS_INVALID: 400,
+  STITCH_AUTH_WEBHOOK_SIGNATURE_INVALID: 401,
+  STITCH_AUTH_WEBHOOK_TIMESTAMP_OUT_OF_RANGE: 401,
+  STITCH_AUTH_WEBHOOK_BODY_INVALID: 400,
 }
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(STITCH_AUTH_ERROR_CODES))
@@ -126,6 +140,34 @@ export class StitchInputError extends StitchAuthError {
     })
     this.operation = operation
     this.issues = Object.freeze(issues.map((issue) => Object.freeze({ ...issue })))
+  }
+}
+
+/** The codes a {@link StitchWebhookError} carries. */
+export type StitchWebhookErrorCode =
+  | typeof STITCH_AUTH_ERROR_CODES.WEBHOOK_HEADERS_INVALID
+  | typeof STITCH_AUTH_ERROR_CODES.WEBHOOK_SIGNATURE_INVALID
+  | typeof STITCH_AUTH_ERROR_CODES.WEBHOOK_TIMESTAMP_OUT_OF_RANGE
+  | typeof STITCH_AUTH_ERROR_CODES.WEBHOOK_BODY_INVALID
+
+/**
+ * A webhook delivery was refused (`@stitch-auth/core/webhooks`): headers missing or malformed
+ * (400), no signature matching (401), a timestamp outside the tolerance (401), or a body that
+ * is not a JSON object (400). Its message says what to check; it never holds a secret or a
+ * signature, and the handler runs for none of these.
+ */
+export class StitchWebhookError extends StitchAuthError {
+  override name = 'StitchWebhookError' as const
+  declare readonly code: StitchWebhookErrorCode
+  /** The delivery's `svix-id`, when it had one: find the attempt in Stitch's webhook dashboard. */
+  readonly deliveryId: string | undefined
+
+  constructor(
+    message: string,
+    options: { code: StitchWebhookErrorCode; deliveryId?: string; cause?: unknown },
+  ) {
+    super(message, { code: options.code, cause: options.cause })
+    this.deliveryId = options.deliveryId
   }
 }
 
@@ -406,6 +448,12 @@ export const PUBLIC_ERROR_MESSAGES: Readonly<Record<StitchAuthErrorCode, string>
   STITCH_AUTH_CLIENT_CLOSED: 'Stitch is unavailable; try again shortly.',
   STITCH_AUTH_CACHE_UNAVAILABLE: 'Stitch is unavailable; try again shortly.',
   STITCH_AUTH_INTERNAL: 'The server failed unexpectedly.',
+  STITCH_AUTH_WEBHOOK_HEADERS_INVALID:
+    'A svix-id, svix-timestamp or svix-signature header is missing or malformed.',
+  STITCH_AUTH_WEBHOOK_SIGNATURE_INVALID: 'The webhook signature does not match.',
+  STITCH_AUTH_WEBHOOK_TIMESTAMP_OUT_OF_RANGE:
+    'The webhook timestamp is outside the allowed window.',
+  STITCH_AUTH_WEBHOOK_BODY_INVALID: 'The webhook body is not a JSON object.',
 })
 
 /**

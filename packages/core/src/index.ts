@@ -47,6 +47,8 @@ export {
   type StitchInputIssue,
   StitchResponseError,
   StitchTokenRequestError,
+  StitchWebhookError,
+  type StitchWebhookErrorCode,
   toHttpErrorAnswer,
 } from './errors.js'
 export type { StitchAuthEvent, StitchAuthEventType, StitchAuthListener } from './events.js'

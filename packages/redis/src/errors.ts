@@ -18,8 +18,19 @@ export type RedisTokenCacheErrorCode =
 
 const REDIS_CODES: ReadonlySet<string> = new Set(Object.values(REDIS_TOKEN_CACHE_ERROR_CODES))
 
-/** What the cache was doing: core's cache operations, plus releasing a lease and connecting. */
-export type RedisTokenCacheOperation = 'get' | 'set' | 'delete' | 'lease' | 'release' | 'connection'
+/**
+ * What was being done: core's cache operations, releasing a lease, connecting, and the webhook
+ * replay store's claim and release of a delivery id.
+ */
+export type RedisTokenCacheOperation =
+  | 'get'
+  | 'set'
+  | 'delete'
+  | 'lease'
+  | 'release'
+  | 'connection'
+  | 'webhook-claim'
+  | 'webhook-release'
 
 /**
  * A Redis operation failed or took too long. A `StitchAuthError` with core's code

@@ -16,3 +16,7 @@ export type {
   ResolvedRedisTokenCacheOptions,
 } from './options.js'
 export { createRedisTokenCache, RedisTokenCache } from './redis-token-cache.js'
+export {
+  createRedisWebhookReplayStore,
+  type RedisWebhookReplayStoreOptions,
+} from './webhook-replay-store.js'

@@ -29,7 +29,11 @@ export type {
 export type { RefundStatus, RefundStatusUpdate, SimulatedRefund } from './stitch/refunds.js'
 export { FIELD_SCOPES, SCHEMA_SDL, schema } from './stitch/schema.js'
 export type { SimulatedBankAccount } from './stitch/verification.js'
-export type { SimulatedWebhookEndpoint } from './stitch/webhook-endpoints.js'
+export {
+  type SimulatedWebhookEndpoint,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
+} from './stitch/webhook-endpoints.js'
 export { ASSERTION_TYPE } from './token-endpoint.js'
 export type {
   ApiRequestLogEntry,
@@ -37,10 +41,14 @@ export type {
   FaultHandle,
   FaultSpec,
   MalformedKind,
+  SendWebhookSpec,
   SimulatorClient,
   SimulatorStats,
   StitchSimulator,
   StitchSimulatorOptions,
   TokenRequestLogEntry,
   TokenRequestOutcome,
+  WebhookDeliveryAttempt,
+  WebhookDeliveryLogEntry,
+  WebhookSignatureMode,
 } from './types.js'

@@ -43,12 +43,15 @@ import type {
   ApiRequestLogEntry,
   FaultHandle,
   FaultSpec,
+  SendWebhookSpec,
   SimulatorClient,
   SimulatorStats,
   StitchSimulator,
   StitchSimulatorOptions,
   TokenRequestLogEntry,
+  WebhookDeliveryLogEntry,
 } from './types.js'
+import { WebhookDispatcher, type WebhookSettings } from './webhooks.js'
 
 const TOKEN_BODY_LIMIT = 64 * 1024
 // Room for an image upload (the simulator accepts images up to 5 MB) and its multipart framing.
@@ -70,7 +73,7 @@ export async function startStitchSimulator(
   const settings = resolveOptions(options)
   const state = new SimulatorState(settings.state)
   for (const client of settings.clients) state.clients.set(client.clientId, client)
-  const simulator = new Simulator(state, settings.host)
+  const simulator = new Simulator(state, settings.host, settings.webhooks)
   await simulator.listen(settings.port)
   return simulator
 }
@@ -85,6 +88,10 @@ const positiveInteger = (fallback: number) => {
 }
 const portProblem = (issue: { input?: unknown }) => `must be an integer 0-65535 ${got(issue)}`
 const leewayProblem = (issue: { input?: unknown }) => `must be a number >= 0 ${got(issue)}`
+const delayProblem = (issue: { input?: unknown }) =>
+  `must be an array of integers >= 0 (milliseconds) ${got(issue)}`
+// setTimeout's limit: a longer wait would fire at once.
+const MAX_DELAY_MS = 2 ** 31 - 1
 
 // Each client is checked by the schema `addClient` uses too, after these.
 const optionsSchema = z.object(
@@ -113,6 +120,24 @@ const optionsSchema = z.object(
       .literal([200, 401], { error: (issue) => `must be 200 or 401 ${got(issue)}` })
       .default(200),
     requestLogLimit: positiveInteger(10_000),
+    webhookRetryDelaysMs: z
+      .array(
+        z
+          .number({ error: delayProblem })
+          .refine((value) => Number.isInteger(value) && value >= 0 && value <= MAX_DELAY_MS, {
+            error: (issue) =>
+              `each webhookRetryDelaysMs entry must be whole milliseconds 0-${MAX_DELAY_MS} ${got(issue)}`,
+          }),
+        { error: delayProblem },
+      )
+      .max(100, { error: 'must have at most 100 retries' })
+      .default([100, 200, 400, 800]),
+    webhookTimeoutMs: z
+      .number({ error: (issue) => `must be a positive integer ${got(issue)}` })
+      .refine((value) => Number.isInteger(value) && value > 0 && value <= MAX_DELAY_MS, {
+        error: (issue) => `must be a positive integer of ms up to ${MAX_DELAY_MS} ${got(issue)}`,
+      })
+      .default(5000),
   },
   { error: 'options must be an object' },
 )
@@ -137,8 +162,20 @@ function resolveOptions(options: StitchSimulatorOptions) {
   if (!parsed.success || problems.length > 0) {
     throw new TypeError(`Invalid Stitch simulator options:\n- ${problems.join('\n- ')}`)
   }
-  const { port, host, clients: _clients, ...state } = parsed.data
-  return { port, host, clients: registered, state }
+  const {
+    port,
+    host,
+    clients: _clients,
+    webhookRetryDelaysMs,
+    webhookTimeoutMs,
+    ...state
+  } = parsed.data
+  const webhooks: WebhookSettings = {
+    retryDelaysMs: webhookRetryDelaysMs,
+    timeoutMs: webhookTimeoutMs,
+    logLimit: state.requestLogLimit,
+  }
+  return { port, host, clients: registered, state, webhooks }
 }
 
 const isPositiveInteger = (n: unknown): n is number =>
@@ -170,11 +207,13 @@ class Simulator implements StitchSimulator {
       )
     })
   })
+  readonly #webhooks: WebhookDispatcher
   #closed: Promise<void> | undefined
 
-  constructor(state: SimulatorState, host: string) {
+  constructor(state: SimulatorState, host: string, webhooks: WebhookSettings) {
     this.#state = state
     this.#host = host
+    this.#webhooks = new WebhookDispatcher(state, webhooks)
     this.#server.on('connection', (socket) => {
       this.#sockets.add(socket)
       socket.once('close', () => this.#sockets.delete(socket))
@@ -311,13 +350,29 @@ class Simulator implements StitchSimulator {
     return structuredClone([...this.#state.webhookEndpoints.values()])
   }
 
+  get webhookDeliveries(): readonly WebhookDeliveryLogEntry[] {
+    return this.#webhooks.deliveries
+  }
+
+  webhooksSettled(): Promise<readonly WebhookDeliveryLogEntry[]> {
+    return this.#webhooks.settled()
+  }
+
+  sendWebhook(spec: SendWebhookSpec): Promise<WebhookDeliveryLogEntry> {
+    return this.#webhooks.send(spec)
+  }
+
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
       this.#closing.abort()
       this.#faults.clear()
-      this.#server.close(() => resolve())
+      // No expiry or retry fires after this; deliveries in flight are destroyed.
+      this.#state.stopTimers()
+      const webhooks = this.#webhooks.close()
+      const server = new Promise<void>((done) => this.#server.close(() => done()))
       // server.close() only waits for connections to end; hung and keep-alive ones never would.
       for (const socket of this.#sockets) socket.destroy()
+      void Promise.all([webhooks, server]).then(() => resolve())
     })
     return this.#closed
   }

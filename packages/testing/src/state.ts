@@ -22,6 +22,17 @@ export interface IssuedToken {
   expiresAt: number
 }
 
+/**
+ * A change of state that Stitch tells subscribers about (a webhook): a payment request paid,
+ * cancelled or expired, a refund's, disbursement's or consent request's new status. The
+ * object is the live one, read at once by listeners (which copy what they keep).
+ */
+export type StateChange =
+  | { kind: 'payment-request'; paymentRequest: SimulatedPaymentRequest }
+  | { kind: 'refund'; refund: SimulatedRefund }
+  | { kind: 'disbursement'; disbursement: SimulatedDisbursement }
+  | { kind: 'payment-consent-request'; paymentConsentRequest: SimulatedPaymentConsentRequest }
+
 export interface StateSettings {
   tokenLifetimeSeconds: number
   clockOffsetMs: number
@@ -44,6 +55,8 @@ const OUTCOMES: readonly TokenRequestOutcome[] = [
 // which keeps issuing O(1) amortized even in long benchmarks.
 const MIN_SWEEP_SIZE = 1024
 
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** Everything the endpoints share; one instance per simulator, no module-level state. */
 export class SimulatorState {
   readonly settings: StateSettings
@@ -64,6 +77,9 @@ export class SimulatorState {
   readonly uploads = new Map<string, SimulatedUpload>()
   readonly webhookEndpoints = new Map<string, SimulatedWebhookEndpoint>()
   baseUrl = ''
+  readonly #changeListeners = new Set<(change: StateChange) => void>()
+  readonly #timers = new Set<NodeJS.Timeout>()
+  #timersStopped = false
   #usedJtis = new Map<string, number>()
   #tokenSweepAt = MIN_SWEEP_SIZE
   #jtiSweepAt = MIN_SWEEP_SIZE
@@ -82,6 +98,46 @@ export class SimulatorState {
   /** The simulator's clock, read at call time so offset changes apply at once. */
   now(): number {
     return Date.now() + this.settings.clockOffsetMs
+  }
+
+  /** Calls `listener` on every {@link StateChange}; returns the function that stops it. */
+  onChange(listener: (change: StateChange) => void): () => void {
+    this.#changeListeners.add(listener)
+    return () => this.#changeListeners.delete(listener)
+  }
+
+  /** Tells the listeners; called by the domains' state transitions. */
+  changed(change: StateChange): void {
+    for (const listener of this.#changeListeners) listener(change)
+  }
+
+  /**
+   * Runs `run` after `ms` on an unref'd timer (it never keeps the process alive), unless
+   * `stopTimers()` (the simulator's close) comes first. Returns the function that cancels it.
+   */
+  later(ms: number, run: () => void): () => void {
+    if (this.#timersStopped) return () => {}
+    // setTimeout fires at once for delays past 2^31 - 1 ms; callers re-check and wait again.
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(timer)
+        run()
+      },
+      Math.min(Math.max(0, ms), MAX_TIMER_MS),
+    )
+    timer.unref()
+    this.#timers.add(timer)
+    return () => {
+      clearTimeout(timer)
+      this.#timers.delete(timer)
+    }
+  }
+
+  /** Cancels every timer `later` set, and refuses new ones. */
+  stopTimers(): void {
+    this.#timersStopped = true
+    for (const timer of this.#timers) clearTimeout(timer)
+    this.#timers.clear()
   }
 
   findLiveToken(accessToken: string): IssuedToken | undefined {

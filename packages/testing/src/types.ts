@@ -7,7 +7,7 @@ import type { DisbursementStatusUpdate, SimulatedDisbursement } from './stitch/d
 import type { SimulatedPaymentRequest } from './stitch/payment-requests.js'
 import type { RefundStatusUpdate, SimulatedRefund } from './stitch/refunds.js'
 import type { SimulatedBankAccount } from './stitch/verification.js'
-import type { SimulatedWebhookEndpoint } from './stitch/webhook-endpoints.js'
+import type { SimulatedWebhookEndpoint, WebhookEventType } from './stitch/webhook-endpoints.js'
 
 /** The outcome recorded for one request to the token endpoint. */
 export type TokenRequestOutcome =
@@ -106,6 +106,109 @@ export interface StitchSimulatorOptions {
    * @default 10_000
    */
   requestLogLimit?: number
+  /**
+   * The waits, in milliseconds, before each retry of a webhook delivery that failed (a network
+   * error, a timeout or an answer other than 2xx): one attempt, then one more per entry, then
+   * the message is given up on. `[]` never retries. The default is fast, for tests; Svix's own
+   * schedule is immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.
+   * @default [100, 200, 400, 800]
+   * @example [0, 5_000, 300_000] // Svix's first three retries
+   */
+  webhookRetryDelaysMs?: readonly number[]
+  /**
+   * How long one delivery attempt may take, from connecting to the end of the receiver's
+   * answer, before it counts as failed (Svix allows about 15 s).
+   * @default 5000
+   */
+  webhookTimeoutMs?: number
+}
+
+/**
+ * How {@link StitchSimulator.sendWebhook} signs a delivery: `valid`, with the endpoint's
+ * secret, as Stitch signs; `wrong-secret`, with a random secret that is not the endpoint's;
+ * `tampered`, correctly, after which the body is changed (its first digit moved on by one)
+ * before it is sent.
+ */
+export type WebhookSignatureMode = 'valid' | 'wrong-secret' | 'tampered'
+
+/** One HTTP attempt at delivering a webhook message. */
+export interface WebhookDeliveryAttempt {
+  /** When it was sent, in epoch milliseconds of the simulator's clock. */
+  at: number
+  /** The headers sent: `content-type`, `svix-id`, `svix-timestamp`, `svix-signature`. */
+  headers: Readonly<Record<string, string>>
+  /** The receiver's HTTP status, when it answered. */
+  status?: number
+  /** Why the attempt failed without a complete answer: a network error or a timeout. */
+  error?: string
+  /** The start of the receiver's answer (up to 1024 characters), when it answered. */
+  response?: string
+  /** From sending to the end of the answer (or the failure), in milliseconds. */
+  durationMs: number
+  /** A 2xx answer arrived complete. */
+  ok: boolean
+}
+
+/**
+ * One webhook message: the event sent to one endpoint, with every attempt at delivering it. Every
+ * attempt carries the same `svix-id` (the message `id`) and a fresh timestamp and signature.
+ */
+export interface WebhookDeliveryLogEntry {
+  /** The `svix-id`, `msg_` and a KSUID. */
+  id: string
+  /** The endpoint (from `clientWebhookAdd`), absent for `sendWebhook` to a URL no endpoint has. */
+  endpointId?: string
+  /** The client the endpoint belongs to. */
+  clientId?: string
+  /** Where it was sent. */
+  url: string
+  /** The event type, e.g. `payment` (Svix sends no type header; the body does not name it). */
+  type: string
+  /** The body exactly as sent. */
+  body: string
+  /** `event`: a change of state; `sendWebhook`: made up by a test. */
+  trigger: 'event' | 'sendWebhook'
+  /** How it was signed; always `valid` for events. */
+  signature: WebhookSignatureMode
+  /** When the message was queued, in epoch milliseconds of the simulator's clock. */
+  createdAt: number
+  /** `pending` until delivered, given up on (`failed`) or stopped by `close()` (`cancelled`). */
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled'
+  /** Every attempt so far, oldest first. */
+  attempts: readonly WebhookDeliveryAttempt[]
+  /** When the next attempt is due, while one is waiting. */
+  nextAttemptAt?: number
+}
+
+/**
+ * A made-up delivery for {@link StitchSimulator.sendWebhook}: to an endpoint from
+ * `clientWebhookAdd`, or to any URL with a secret.
+ */
+export interface SendWebhookSpec {
+  /** The endpoint to send to; its URL and secret are used unless `url`/`secret` are given. */
+  endpointId?: string
+  /** The URL to send to; without `secret`, the secret of the one endpoint with this URL. */
+  url?: string
+  /** The `whsec_…` secret to sign with. */
+  secret?: string
+  /** The event type recorded in the log, and of the example body when `body` is absent. */
+  type: WebhookEventType | (string & {})
+  /**
+   * The body: a string is sent as it is, anything else as JSON. Without one, an example event
+   * of `type` (payment, refund and disbursement only), shaped like the simulator's own events.
+   */
+  body?: unknown
+  /** @default 'valid' */
+  signature?: WebhookSignatureMode
+  /** The `svix-timestamp`, unix seconds or a `Date` (an old one makes a stale delivery). Default: each attempt's time on the simulator's clock. */
+  timestamp?: number | Date
+  /** The `svix-id`; repeat an earlier delivery's to replay it. Default: a new `msg_…` id. */
+  id?: string
+  /**
+   * Retry on failure with `webhookRetryDelaysMs`, as for real events.
+   * @default false // one attempt
+   */
+  retry?: boolean
 }
 
 /** A defect of a 200 response that a careful client must reject. */
@@ -297,6 +400,27 @@ export interface StitchSimulator extends AsyncDisposable {
   registerBusiness(business: SimulatedBusiness): void
   /** Copies of the webhook endpoints added with `clientWebhookAdd`, secrets included. */
   readonly webhookEndpoints: readonly SimulatedWebhookEndpoint[]
-  /** Stops the server and destroys every open connection, hung ones included. */
+  /**
+   * Copies of the webhook messages sent so far, oldest first, each with its attempts. A payment
+   * request paid, cancelled or expired, and a refund's, disbursement's or consent request's new
+   * status, send one message to each endpoint of its client subscribed to the event's type.
+   */
+  readonly webhookDeliveries: readonly WebhookDeliveryLogEntry[]
+  /**
+   * Resolves, with `webhookDeliveries`, once every message queued so far has been delivered
+   * or given up on (after its last retry), or `close()` cancelled it.
+   * @example sim.completePaymentRequest(id); const [delivery] = await sim.webhooksSettled()
+   */
+  webhooksSettled(): Promise<readonly WebhookDeliveryLogEntry[]>
+  /**
+   * Sends a made-up delivery, signed well or badly, stale or replayed, for a receiver's tests;
+   * resolves with its log entry once it is delivered or failed (one attempt unless `retry`).
+   * @example await sim.sendWebhook({ endpointId, type: 'payment', signature: 'wrong-secret' })
+   */
+  sendWebhook(spec: SendWebhookSpec): Promise<WebhookDeliveryLogEntry>
+  /**
+   * Stops the server and destroys every open connection, hung ones included; ends webhook
+   * attempts in flight and cancels retries and every other timer.
+   */
   close(): Promise<void>
 }

@@ -1071,6 +1071,7 @@ function moveTo(
   request.status = next
   request.statusReason = statusReason
   request.updated = new Date(state.now()).toISOString()
+  state.changed({ kind: 'payment-consent-request', paymentConsentRequest: request })
 }
 
 function findConsentRequest(state: SimulatorState, id: string): SimulatedPaymentConsentRequest {

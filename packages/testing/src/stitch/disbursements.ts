@@ -482,6 +482,7 @@ export function cancelDisbursement(
     )
   }
   disbursement.status = { type: 'cancelled', date: isoNow({ state }), reason }
+  state.changed({ kind: 'disbursement', disbursement })
   return disbursement
 }
 
@@ -545,6 +546,7 @@ export function setDisbursementStatus(
       break
     }
   }
+  state.changed({ kind: 'disbursement', disbursement })
   return disbursement
 }
 

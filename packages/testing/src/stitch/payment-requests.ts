@@ -405,7 +405,20 @@ function createPaymentRequest(input: CreateInput, context: StitchContext): Simul
     state: { type: 'pending' },
   }
   state.paymentRequests.set(id, request)
+  watchExpiry(state, request)
   return request
+}
+
+/**
+ * Expires a request when its `expireAt` passes, so subscribers hear of it then, as they would
+ * from Stitch (not only when someone next reads it). The timer is unref'd and ends with the
+ * simulator; a clock moved back (`setClockOffset`) just makes it wait again.
+ */
+function watchExpiry(state: SimulatorState, request: SimulatedPaymentRequest): void {
+  if (request.expireAt === null) return
+  state.later(Date.parse(request.expireAt) - state.now(), () => {
+    if (currentState(state, request).type === 'pending') watchExpiry(state, request)
+  })
 }
 
 /**
@@ -433,6 +446,7 @@ function moveTo(
 ) {
   request.state = next
   request.updated = new Date(state.now()).toISOString()
+  state.changed({ kind: 'payment-request', paymentRequest: request })
 }
 
 function findRequest(state: SimulatorState, id: string): SimulatedPaymentRequest {

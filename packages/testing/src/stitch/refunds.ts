@@ -333,6 +333,7 @@ export function setRefundStatus(
       }
       break
   }
+  state.changed({ kind: 'refund', refund })
   return refund
 }
 

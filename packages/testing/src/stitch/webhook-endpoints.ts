@@ -16,6 +16,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'payment-initiation.confirmation',
 ] as const
 
+/** An event type Stitch documents, as `filterTypes` of `clientWebhookAdd` take them. */
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
 
 /** A webhook subscription made through `clientWebhookAdd`. */
