@@ -37,7 +37,14 @@ const eventType = /* @__PURE__ */ lazy(
  */
 const WEBHOOK_SCOPES = ['client_paymentrequest'] as const
 
-/** Stitch: "Due to the sensitive nature of the data being transmitted, the url must use the HTTPS protocol." */
+// A receiver on this machine (a local Stitch simulator's deliveries) may use plain HTTP: real
+// Stitch refuses such a URL anyway, and nothing leaves the machine.
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+/**
+ * Stitch: "Due to the sensitive nature of the data being transmitted, the url must use the
+ * HTTPS protocol." Plain HTTP passes only for a loopback host.
+ */
 const httpsUrl = /* @__PURE__ */ lazy(() =>
   z.string().superRefine((value, context) => {
     let url: URL
@@ -47,7 +54,10 @@ const httpsUrl = /* @__PURE__ */ lazy(() =>
       context.addIssue({ code: 'custom', message: 'must be an absolute URL' })
       return
     }
-    if (url.protocol !== 'https:') {
+    if (
+      url.protocol !== 'https:' &&
+      !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))
+    ) {
       context.addIssue({
         code: 'custom',
         message: `must use the HTTPS protocol, as Stitch requires (got ${url.protocol.replace(/:$/, '')})`,

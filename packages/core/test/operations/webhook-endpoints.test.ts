@@ -66,8 +66,8 @@ describe('addWebhookEndpoint', () => {
     const stitch = ctx.client(SHOP)
     const cases = [
       {
-        // Stitch delivers over HTTPS only, even to a local test server.
-        input: { url: 'http://localhost:8080/hooks', filterTypes: [] },
+        // Stitch delivers over HTTPS only; plain HTTP is for a receiver on this machine alone.
+        input: { url: 'http://shop.example.com/hooks', filterTypes: [] },
         issues: [
           {
             path: 'input.url',
@@ -89,6 +89,15 @@ describe('addWebhookEndpoint', () => {
         operation: 'AddWebhookEndpoint',
       })
     }
+  })
+
+  it('subscribes a plain-HTTP receiver on this machine, for a local simulator', async () => {
+    const stitch = ctx.client(SHOP)
+    const added = await stitch.run(addWebhookEndpoint, {
+      input: { url: 'http://127.0.0.1:8080/hooks', filterTypes: ['payment'] },
+    })
+    expect(added).toMatchObject({ url: 'http://127.0.0.1:8080/hooks', filterTypes: ['payment'] })
+    expect(added.secret).toMatch(/^whsec_/)
   })
 
   it('leaves unknown event types to Stitch, mapping its refusal to STITCH_AUTH_API_INVALID_INPUT', async () => {
