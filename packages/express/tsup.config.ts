@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup'
 import { libraryBuild } from '../../tsup.shared.js'
 
-export default defineConfig(libraryBuild({ entry: ['src/index.ts', 'src/operations.ts'] }))
+export default defineConfig(
+  libraryBuild({ entry: ['src/index.ts', 'src/operations.ts', 'src/webhooks.ts'] }),
+)

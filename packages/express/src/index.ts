@@ -55,6 +55,8 @@ export {
   type StitchScope,
   StitchToken,
   StitchTokenRequestError,
+  StitchWebhookError,
+  type StitchWebhookErrorCode,
 } from '@stitch-auth/core'
 export {
   type StitchErrorHandlerOptions,
@@ -74,3 +76,4 @@ export {
   type StitchProxyRouterOptions,
   stitchProxy,
 } from './proxy.js'
+export { keepRawBody, type StitchWebhooksOptions, stitchWebhooks } from './webhooks.js'

@@ -5,11 +5,15 @@ import {
   defineOperations,
   type ExpressProxyCall,
   getStitchToken,
+  keepRawBody,
   type StitchToken,
+  type StitchWebhooksOptions,
   stitchAuth,
   stitchProxy,
+  stitchWebhooks,
 } from '@stitch-auth/express'
-import express, { type Request, type Router } from 'express'
+import type { StitchWebhookHandlerOptions } from '@stitch-auth/express/webhooks'
+import express, { type Request, type RequestHandler, type Router } from 'express'
 import { describe, expectTypeOf, it } from 'vitest'
 
 const stitch = createStitchAuth({
@@ -88,5 +92,34 @@ describe('stitchProxy()', () => {
     })
     // @ts-expect-error the hook wants a context Express does not give
     stitchProxy({ client: stitch, operations: { nest } })
+  })
+})
+
+describe('stitchWebhooks()', () => {
+  it('is a request handler whose handlers get typed events', () => {
+    const handler = stitchWebhooks({
+      secrets: 'whsec_…',
+      on: {
+        payment: (event, delivery) => {
+          expectTypeOf(event.type).toEqualTypeOf<'payment'>()
+          expectTypeOf(event.data.id).toEqualTypeOf<string>()
+          expectTypeOf(event.data.state.__typename).toExtend<string>()
+          expectTypeOf(delivery.id).toEqualTypeOf<string>()
+        },
+        unknown: (event) => {
+          expectTypeOf(event.known).toEqualTypeOf<false>()
+        },
+      },
+    })
+    expectTypeOf(handler).toEqualTypeOf<RequestHandler>()
+    express().post('/webhooks/stitch', handler)
+  })
+
+  it('takes core options only, and its keepRawBody fits every body parser', () => {
+    // @ts-expect-error: a typo in an event type is not a handler
+    stitchWebhooks({ secrets: 'whsec_…', on: { paymnet: () => {} } })
+    express().use(express.json({ verify: keepRawBody }))
+    express().use(express.text({ verify: keepRawBody }))
+    expectTypeOf<StitchWebhooksOptions>().toEqualTypeOf<StitchWebhookHandlerOptions>()
   })
 })

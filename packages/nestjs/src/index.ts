@@ -30,7 +30,17 @@ export {
   type StitchScope,
   StitchToken,
   StitchTokenRequestError,
+  StitchWebhookError,
+  type StitchWebhookErrorCode,
 } from '@stitch-auth/core'
+export type {
+  KnownStitchWebhookEvent,
+  StitchWebhookDelivery,
+  StitchWebhookEvent,
+  StitchWebhookHandlers,
+  UnknownStitchWebhookEvent,
+  WebhookReplayStore,
+} from '@stitch-auth/core/webhooks'
 export { STITCH_TOKEN_PROPERTY } from './stitch-auth.constants.js'
 export {
   StitchAuthExceptionFilter,
@@ -48,6 +58,7 @@ export type {
   StitchAuthModuleExtras,
   StitchAuthModuleOptions,
   StitchAuthProxyOptions,
+  StitchAuthWebhookOptions,
 } from './stitch-auth.module-definition.js'
 export {
   createStitchProxyController,
@@ -61,3 +72,8 @@ export {
   StitchTokenInterceptor,
   UseStitchToken,
 } from './stitch-auth.token.js'
+export {
+  createStitchWebhookController,
+  StitchWebhookController,
+  type StitchWebhookControllerInstance,
+} from './stitch-auth.webhooks.js'

@@ -2,6 +2,12 @@
 export const STITCH_PROXY_HANDLER = Symbol('STITCH_PROXY_HANDLER')
 
 /**
+ * Injection token of the webhook endpoint built from the module's `webhooks` options: core's
+ * handler and where the controller reports failures, or `null` without that option.
+ */
+export const STITCH_WEBHOOK_ENDPOINT = Symbol('STITCH_WEBHOOK_ENDPOINT')
+
+/**
  * Injection token of how `StitchAuthExceptionFilter` answers (`{ exposeMessages }`), taken from
  * the module's options. Only that is exported to other modules, not the options (the secret).
  */

@@ -1,5 +1,5 @@
 // Nest runs on Express or Fastify; `@Req()` and `@Res()` hand over each platform's own objects.
-// This is the one place that tells them apart, so the proxy controller speaks Web
+// This is the one place that tells them apart, so the proxy and webhook controllers speak Web
 // `Request`/`Response` with core on either.
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import { abortOnDisconnect, type NodeRequestLike, toWebRequest } from '@stitch-auth/core/node'
@@ -40,4 +40,18 @@ export function toPlatformWebRequest(req: NestHttpRequest, res: NestHttpResponse
   raw.rawBody = req.rawBody
   raw.protocol = req.protocol
   return toWebRequest(raw, { signal, url: req.originalUrl })
+}
+
+/**
+ * Whether the body reaches core as the bytes that were sent, as a signature check needs: kept by
+ * Nest's `rawBody: true` (`req.rawBody`), read by no body parser (core reads the stream), or kept
+ * as text or bytes by one. Only a parsed object (JSON, a form) lost them: re-serialised, it would
+ * rarely match.
+ */
+export function keepsBodyBytes(req: NestHttpRequest): boolean {
+  if (req.rawBody instanceof Uint8Array) return true
+  const raw = 'raw' in req ? req.raw : req
+  if (raw.readable && !raw.readableEnded) return true
+  const { body } = 'raw' in req ? req : raw
+  return typeof body !== 'object' || body === null || body instanceof Uint8Array
 }

@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common'
 import type { StitchAuthOptions, StitchOperations, StitchProxyOptions } from '@stitch-auth/core'
+import type { StitchWebhookHandlerOptions } from '@stitch-auth/core/webhooks'
 
 /**
  * The browser-safe proxy's settings: everything of core's `StitchProxyOptions` except the
@@ -13,8 +14,16 @@ export type StitchAuthProxyOptions<TOperations extends StitchOperations = Stitch
 >
 
 /**
- * Options of `StitchAuthModule.forRoot()`: core's `StitchAuthOptions`, the proxy's, and how
- * `StitchAuthExceptionFilter` answers.
+ * The webhook endpoint's settings: core's `StitchWebhookHandlerOptions` (`secrets`, `on`,
+ * `replayStore`, `toleranceSeconds`, `onError`, …). Without `onError`, failures go to Nest's
+ * logger (`StitchAuthWebhooks`). The route is set where the controller is mounted
+ * (`StitchWebhookController` or `createStitchWebhookController(path)`).
+ */
+export type StitchAuthWebhookOptions = StitchWebhookHandlerOptions
+
+/**
+ * Options of `StitchAuthModule.forRoot()`: core's `StitchAuthOptions`, the proxy's, the webhook
+ * endpoint's, and how `StitchAuthExceptionFilter` answers.
  */
 export interface StitchAuthModuleOptions extends StitchAuthOptions {
   /**
@@ -23,6 +32,15 @@ export interface StitchAuthModuleOptions extends StitchAuthOptions {
    * @example { operations: defineOperations({ createPaymentRequest: createPaymentRequestOperation({ … }) }) }
    */
   proxy?: StitchAuthProxyOptions
+  /**
+   * Stitch's webhooks, received by `StitchWebhookController`: the endpoint's signing secrets and
+   * a handler per event type (core's `createStitchWebhookHandler`, made once at bootstrap).
+   * Failures go to `onError`, or else to Nest's logger. The app must be created with
+   * `NestFactory.create(AppModule, { rawBody: true })`: the signature covers the body's bytes.
+   * @default undefined (no webhook endpoint)
+   * @example { secrets: config.getOrThrow('STITCH_WEBHOOK_SECRET'), on: { payment: (event) => orders.onPayment(event) } }
+   */
+  webhooks?: StitchAuthWebhookOptions
   /**
    * `StitchAuthExceptionFilter` (and so `@UseStitchToken()` routes) sends the error's own
    * message (it says what to fix, and never holds a secret or a token) instead of a fixed one

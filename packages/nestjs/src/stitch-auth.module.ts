@@ -4,6 +4,7 @@ import {
   STITCH_AUTH_RESOLVED_OPTIONS,
   STITCH_ERROR_ANSWER_OPTIONS,
   STITCH_PROXY_HANDLER,
+  STITCH_WEBHOOK_ENDPOINT,
 } from './stitch-auth.constants.js'
 import type { StitchAuthExceptionFilterOptions } from './stitch-auth.filter.js'
 import {
@@ -16,6 +17,7 @@ import {
 } from './stitch-auth.options.js'
 import type { StitchProxyContext } from './stitch-auth.proxy.js'
 import { StitchAuthService } from './stitch-auth.service.js'
+import type { StitchWebhookEndpoint } from './stitch-auth.webhooks.js'
 
 const optionsProvider: Provider = {
   provide: STITCH_AUTH_RESOLVED_OPTIONS,
@@ -64,13 +66,33 @@ const proxyHandlerProvider: Provider = {
   inject: [STITCH_AUTH_RESOLVED_OPTIONS, StitchAuthService],
 }
 
+// Core's webhook handler is made once, with the options (so its problems are listed with the
+// rest): its replay store and imported keys serve every request.
+const webhookEndpointProvider: Provider = {
+  provide: STITCH_WEBHOOK_ENDPOINT,
+  useFactory: ({ webhooks }: ResolvedStitchAuthModuleOptions): StitchWebhookEndpoint | null =>
+    webhooks ?? null,
+  inject: [STITCH_AUTH_RESOLVED_OPTIONS],
+}
+
 /**
  * Registers one Stitch client per import:
  * `StitchAuthModule.forRoot({ clientId, clientSecret, scopes, isGlobal: true })` or
  * `StitchAuthModule.forRootAsync({ imports, inject, useFactory })`.
  */
 @Module({
-  providers: [optionsProvider, serviceProvider, proxyHandlerProvider, errorAnswerProvider],
-  exports: [StitchAuthService, STITCH_PROXY_HANDLER, STITCH_ERROR_ANSWER_OPTIONS],
+  providers: [
+    optionsProvider,
+    serviceProvider,
+    proxyHandlerProvider,
+    webhookEndpointProvider,
+    errorAnswerProvider,
+  ],
+  exports: [
+    StitchAuthService,
+    STITCH_PROXY_HANDLER,
+    STITCH_WEBHOOK_ENDPOINT,
+    STITCH_ERROR_ANSWER_OPTIONS,
+  ],
 })
 export class StitchAuthModule extends ConfigurableStitchAuthModule {}

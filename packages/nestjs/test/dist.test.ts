@@ -8,7 +8,8 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const run = promisify(execFile)
 
 // Boots a Nest application context from the built package, with plain JavaScript (no
-// decorator transform), against a real simulator; prints the token's scopes.
+// decorator transform), against a real simulator, with the webhook controller (core's webhooks
+// entry loads from the build too); prints the token's scopes.
 const program = (load: string) => `
 ${load}
 const sim = await startStitchSimulator({
@@ -34,7 +35,8 @@ class WorkingModule {}
 Module({ imports: [StitchAuthModule.forRoot({
   clientId: 'dist', clientSecret: 'dist-secret', scopes: ['client_refund'],
   tokenUrl: sim.tokenUrl, apiUrl: sim.graphqlUrl,
-})] })(WorkingModule)
+  webhooks: { secrets: 'whsec_' + Buffer.alloc(24, 7).toString('base64'), on: {} },
+})], controllers: [StitchWebhookController] })(WorkingModule)
 const app = await NestFactory.createApplicationContext(WorkingModule, { logger: false, abortOnError: false })
 const token = await app.get(StitchAuthService).getToken()
 await app.close()
@@ -65,7 +67,7 @@ require('reflect-metadata')
 const { Module } = require('@nestjs/common')
 const { NestFactory } = require('@nestjs/core')
 const { startStitchSimulator } = require('@stitch-auth/testing')
-const { StitchAuthModule, StitchAuthService, StitchProxyController } = require('@stitch-auth/nestjs')
+const { StitchAuthModule, StitchAuthService, StitchProxyController, StitchWebhookController } = require('@stitch-auth/nestjs')
 if (!require.resolve('@stitch-auth/nestjs').endsWith('index.cjs')) throw new Error('not the CJS build')
 ;(async () => {`
     const source = `${program(load)}})().catch((error) => { console.error(error); process.exit(1) })`
@@ -78,7 +80,7 @@ import 'reflect-metadata'
 import { Module } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { startStitchSimulator } from '@stitch-auth/testing'
-import { StitchAuthModule, StitchAuthService, StitchProxyController } from '@stitch-auth/nestjs'
+import { StitchAuthModule, StitchAuthService, StitchProxyController, StitchWebhookController } from '@stitch-auth/nestjs'
 if (!import.meta.resolve('@stitch-auth/nestjs').endsWith('dist/index.js')) throw new Error('not the ESM build')`
     await expect(runNode(['--input-type=module', '-e', program(load)])).resolves.toBe(
       '["client_refund"]',

@@ -1,17 +1,23 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { Type } from '@nestjs/common'
 import { ConfigService } from '@nestjs/config'
 import type { FastifyAdapter } from '@nestjs/platform-fastify'
 import { StitchToken as CoreStitchToken, type StitchAuth } from '@stitch-auth/core'
+import type { StitchWebhookHandlerOptions } from '@stitch-auth/core/webhooks'
 import { describe, expectTypeOf, it } from 'vitest'
 import {
   CurrentStitchToken,
+  createStitchWebhookController,
   type NestHttpRequest,
   type NestHttpResponse,
   StitchAuthModule,
   type StitchAuthModuleOptions,
   StitchAuthService,
+  type StitchAuthWebhookOptions,
   type StitchProxyContext,
   StitchToken,
+  type StitchWebhookControllerInstance,
+  type StitchWebhookDelivery,
   UseStitchToken,
 } from '../src/index.js'
 
@@ -73,6 +79,39 @@ describe('types', () => {
     expectTypeOf<StitchAuthService['client']>().toEqualTypeOf<StitchAuth>()
     expectTypeOf<ReturnType<StitchAuthService['getToken']>>().toEqualTypeOf<
       Promise<CoreStitchToken>
+    >()
+  })
+
+  it('types the webhook handlers by event type, from core’s options', () => {
+    StitchAuthModule.forRoot({
+      clientId: 'id',
+      clientSecret: 's',
+      webhooks: {
+        secrets: ['whsec_new', 'whsec_old'],
+        on: {
+          payment: (event, delivery) => {
+            expectTypeOf(event.type).toEqualTypeOf<'payment'>()
+            expectTypeOf(event.data.state.__typename).toExtend<string>()
+            expectTypeOf(delivery).toEqualTypeOf<StitchWebhookDelivery>()
+          },
+          unknown: (event) => expectTypeOf(event.known).toEqualTypeOf<false>(),
+        },
+      },
+    })
+    StitchAuthModule.forRoot({
+      clientId: 'id',
+      clientSecret: 's',
+      webhooks: {
+        secrets: 'whsec_x',
+        // @ts-expect-error: a typo in an event type
+        on: { paymnt: () => {} },
+      },
+    })
+    // @ts-expect-error: the endpoint's secrets are required
+    StitchAuthModule.forRoot({ clientId: 'id', clientSecret: 's', webhooks: { on: {} } })
+    expectTypeOf<StitchAuthWebhookOptions>().toEqualTypeOf<StitchWebhookHandlerOptions>()
+    expectTypeOf(createStitchWebhookController('hooks')).toEqualTypeOf<
+      Type<StitchWebhookControllerInstance>
     >()
   })
 })

@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest'
 import { ASSERTION_TYPE, type StitchSimulator, startStitchSimulator } from '../src/index.js'
 import { postToken, signAssertion } from './helpers.js'
 
+// Generating an RSA key (openssl, or Web Crypto) takes seconds on a loaded machine.
+const KEY_GENERATION_TIMEOUT_MS = 30_000
+
 const execFileAsync = promisify(execFile)
 const KEY_CLIENT = 'key-client'
 
@@ -89,51 +92,57 @@ describe('private_key_jwt', () => {
     ).toBe(200)
   })
 
-  it('accepts a key registered as an X.509 certificate', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stitch-sim-x509-'))
-    try {
+  it(
+    'accepts a key registered as an X.509 certificate',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'stitch-sim-x509-'))
       try {
-        await execFileAsync('openssl', [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=stitch-sim-test',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-        ])
-      } catch (error) {
-        // jose can't create certificates, so this test needs the openssl binary.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          throw new Error('openssl is not installed: install it with `apt-get install -y openssl`')
+        try {
+          await execFileAsync('openssl', [
+            'req',
+            '-x509',
+            '-newkey',
+            'rsa:2048',
+            '-nodes',
+            '-days',
+            '1',
+            '-subj',
+            '/CN=stitch-sim-test',
+            '-keyout',
+            join(dir, 'key.pem'),
+            '-out',
+            join(dir, 'cert.pem'),
+          ])
+        } catch (error) {
+          // jose can't create certificates, so this test needs the openssl binary.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+            throw new Error(
+              'openssl is not installed: install it with `apt-get install -y openssl`',
+            )
+          }
+          throw error
         }
-        throw error
+        const privateKey = await importPKCS8(await readFile(join(dir, 'key.pem'), 'utf8'), 'RS256')
+        await using sim = await startStitchSimulator({
+          clients: [
+            {
+              clientId: KEY_CLIENT,
+              publicKey: await readFile(join(dir, 'cert.pem'), 'utf8'),
+              scopes: ['client_paymentrequest'],
+            },
+          ],
+        })
+        const answer = await send(
+          sim,
+          assertionForm(sim, await signAssertion(sim, privateKey, KEY_CLIENT)),
+        )
+        expect(answer.status).toBe(200)
+      } finally {
+        await rm(dir, { recursive: true, force: true })
       }
-      const privateKey = await importPKCS8(await readFile(join(dir, 'key.pem'), 'utf8'), 'RS256')
-      await using sim = await startStitchSimulator({
-        clients: [
-          {
-            clientId: KEY_CLIENT,
-            publicKey: await readFile(join(dir, 'cert.pem'), 'utf8'),
-            scopes: ['client_paymentrequest'],
-          },
-        ],
-      })
-      const answer = await send(
-        sim,
-        assertionForm(sim, await signAssertion(sim, privateKey, KEY_CLIENT)),
-      )
-      expect(answer.status).toBe(200)
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
-  })
+    },
+    KEY_GENERATION_TIMEOUT_MS,
+  )
 
   describe('refusals', () => {
     async function setup() {
@@ -239,19 +248,23 @@ describe('private_key_jwt', () => {
       expect(answer.json.error_description).toMatch(/missing the "jti" claim/)
     })
 
-    it('a signature from another key gets the generic answer', async () => {
-      const { sim } = await setup()
-      await using _ = sim
-      const other = await keyPair()
-      const answer = await send(
-        sim,
-        assertionForm(sim, await signAssertion(sim, other.privateKey, KEY_CLIENT)),
-      )
-      expect(answer.status).toBe(401)
-      expect(answer.json.error_description).toBe(
-        'Client authentication failed: unknown client or wrong credentials',
-      )
-    })
+    it(
+      'a signature from another key gets the generic answer',
+      async () => {
+        const { sim } = await setup()
+        await using _ = sim
+        const other = await keyPair()
+        const answer = await send(
+          sim,
+          assertionForm(sim, await signAssertion(sim, other.privateKey, KEY_CLIENT)),
+        )
+        expect(answer.status).toBe(401)
+        expect(answer.json.error_description).toBe(
+          'Client authentication failed: unknown client or wrong credentials',
+        )
+      },
+      KEY_GENERATION_TIMEOUT_MS,
+    )
 
     it('an HS256 assertion', async () => {
       const { sim } = await setup()
