@@ -1,6 +1,7 @@
 // Renders the results as Markdown: docs/benchmarks.md and the console print the same tables.
 import { cpus, freemem, platform, release, totalmem } from 'node:os'
 import { EXPRESS, type ExpressResult } from './express.ts'
+import { IMPORT, type ImportRow } from './import.ts'
 import { LOAD, type LoadRow, STAMPEDE_CALLERS, type StampedeRow } from './load.ts'
 import { MEMORY_CALLS, type MemoryRow } from './memory.ts'
 import { formatNumber, median } from './util.ts'
@@ -16,6 +17,7 @@ export interface Results {
   load?: LoadRow[]
   express?: ExpressResult
   memory?: MemoryRow[]
+  import?: ImportRow[]
 }
 
 export interface Target {
@@ -36,6 +38,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 
 const ns = (value: number | undefined) => (value === undefined ? 'n/a' : formatNumber(value, 1))
 const ratio = (value: number) => `${formatNumber(value, 2)}×`
+const ms = (value: number) => `${formatNumber(value, 1)} ms`
 const bytes = (value: number) =>
   `${value < 0 ? '−' : ''}${formatNumber(Math.abs(value) / 1024, 1)} KiB`
 
@@ -144,6 +147,17 @@ export function targets(results: Results): Target[] {
       target: `Memory: heap growth after ${formatNumber(MEMORY_CALLS)} warm calls ≈ 0 (pass: < 1 MiB)`,
       measured: bytes(memory.deltaBytes),
       pass: Math.abs(memory.deltaBytes) < MiB,
+    })
+  }
+  const imports = results.import
+  const core = stitchRow(imports)
+  const openid = imports?.find((row) => row.specifier === 'openid-client')
+  if (core && openid) {
+    const times = core.medianMs / openid.medianMs
+    list.push({
+      target: `Cold import: \`import('@stitch-auth/core')\` ≤ 1.5× openid-client's (median of ${IMPORT.runs} fresh processes each)`,
+      measured: `${ratio(times)} (${ms(core.medianMs)} vs ${ms(openid.medianMs)})`,
+      pass: times <= 1.5,
     })
   }
   return list
@@ -287,6 +301,21 @@ export function memoryTable(rows: readonly MemoryRow[]): string {
   )
 }
 
+export function importTable(rows: readonly ImportRow[]): string {
+  const openid = rows.find((row) => row.specifier === 'openid-client')
+  return table(
+    ['package', 'median', '× openid-client', 'fastest', 'slowest', 'each run (ms)'],
+    rows.map((row) => [
+      row.name,
+      ms(row.medianMs),
+      openid ? ratio(row.medianMs / openid.medianMs) : 'n/a',
+      ms(Math.min(...row.ms)),
+      ms(Math.max(...row.ms)),
+      row.ms.map((value) => formatNumber(value, 1)).join(', '),
+    ]),
+  )
+}
+
 /** The whole report. Sections not run are left out. */
 export function renderReport(results: Results): string {
   const parts: string[] = [
@@ -375,6 +404,16 @@ export function renderReport(results: Results): string {
       `\`heapUsed\` after two forced collections (\`--expose-gc\`), before and after ${formatNumber(MEMORY_CALLS)} warm calls for one scope set.`,
       '',
       memoryTable(results.memory),
+      '',
+    )
+  }
+  if (results.import) {
+    parts.push(
+      '## 6. Cold import',
+      '',
+      `Milliseconds of \`await import('<package>')\` in a fresh Node process (\`node --input-type=module -e\`, timed with \`performance.now()\` around the import alone, so Node's own start-up is left out), ${IMPORT.runs} processes per package, run one at a time in rounds that take the packages in turn, so the machine's drift in speed weighs on all alike. \`@stitch-auth/core\` resolves to its built \`dist/\` as an app's would. The floor is an empty module: the cost of a dynamic import by itself.`,
+      '',
+      importTable(results.import),
       '',
     )
   }

@@ -4,11 +4,13 @@ import { writeFile } from 'node:fs/promises'
 import { startStitchSimulator } from '@stitch-auth/testing'
 import type { Endpoints } from './contenders.ts'
 import { runExpress } from './express.ts'
+import { runImport } from './import.ts'
 import { runContinuousLoad, runStampede } from './load.ts'
 import { runMemory } from './memory.ts'
 import {
   expressTable,
   hotTable,
+  importTable,
   loadTable,
   memoryTable,
   type Results,
@@ -21,7 +23,7 @@ import {
 import { CLIENT_ID, CLIENT_SECRET, collectGarbage, SCOPE } from './util.ts'
 import { clockCostNs, runWarm } from './warm.ts'
 
-const SECTIONS = ['warm', 'stampede', 'load', 'express', 'memory'] as const
+const SECTIONS = ['warm', 'stampede', 'load', 'express', 'memory', 'import'] as const
 type Section = (typeof SECTIONS)[number]
 
 const only = process.argv
@@ -65,6 +67,10 @@ try {
   if (wanted('memory')) {
     results.memory = await runMemory(endpoints)
     log(`5. Memory\n${memoryTable(results.memory)}`)
+  }
+  if (wanted('import')) {
+    results.import = await runImport()
+    log(`6. Cold import\n${importTable(results.import)}`)
   }
 } finally {
   await sim.close()

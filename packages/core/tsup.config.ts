@@ -8,6 +8,7 @@ export default defineConfig(
       index: 'src/index.ts',
       node: 'src/node.ts',
       operations: 'src/operations/index.ts',
+      proxy: 'src/proxy/index.ts',
       webhooks: 'src/webhooks/index.ts',
     },
     bundleInCommonJs: ['ky'],

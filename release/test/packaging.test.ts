@@ -45,6 +45,8 @@ it('finds the published packages', () => {
     expect.arrayContaining([
       '@stitch-auth/core',
       '@stitch-auth/express',
+      '@stitch-auth/fastify',
+      '@stitch-auth/hono',
       '@stitch-auth/nestjs',
       '@stitch-auth/redis',
       '@stitch-auth/testing',

@@ -1,8 +1,9 @@
 // Publish rehearsal: every package is packed as `pnpm publish` would pack it, published to a
 // real registry (verdaccio, offline, on 127.0.0.1), installed from there by fresh projects with
 // npm, and used the way users use it: ESM, CommonJS, TypeScript, an Express app, a Nest app,
-// and core on Node 22, Node 24, Bun and Deno. External dependencies (zod, express, Nest…)
-// come from the machine's npm registry, as they would for a user.
+// a Fastify app (its ESM and CommonJS builds), a Hono app (on Node, Bun and Deno), and core on
+// Node 22, Node 24, Bun and Deno. External dependencies (zod, express, Nest…) come from the
+// machine's npm registry, as they would for a user.
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -53,7 +54,10 @@ const rootDevVersion = (dependency: string) => {
 let work: string
 let registry: LocalRegistry
 let sim: StitchSimulator
-let projects: Record<'sim' | 'core' | 'express5' | 'express4' | 'nest' | 'types', ConsumerProject>
+let projects: Record<
+  'sim' | 'core' | 'express5' | 'express4' | 'nest' | 'hono' | 'fastify' | 'types',
+  ConsumerProject
+>
 const timings: Record<string, number> = {}
 const fileStarted = performance.now()
 
@@ -105,7 +109,17 @@ beforeAll(async () => {
     rxjs: devVersion('@stitch-auth/nestjs', 'rxjs'),
   }
   const installs = performance.now()
-  const [simProject, core, express5, express4, nestProject, types] = await Promise.all([
+  // Installed with the others (the last entry below); its result is read after them.
+  const fastifyInstall = consumer('fastify', {
+    registryUrl,
+    fixture: 'fastify',
+    dependencies: {
+      ...stitch('core'),
+      ...stitch('fastify'),
+      fastify: devVersion('@stitch-auth/fastify', 'fastify'),
+    },
+  })
+  const [simProject, core, express5, express4, nestProject, hono, types] = await Promise.all([
     consumer('sim', { registryUrl, dependencies: stitch('testing') }),
     consumer('core', { registryUrl, fixture: 'core', dependencies: stitch('core') }),
     consumer('express5', {
@@ -134,17 +148,31 @@ beforeAll(async () => {
       },
       devDependencies: { '@types/node': rootDevVersion('@types/node') },
     }),
+    consumer('hono', {
+      registryUrl,
+      fixture: 'hono',
+      dependencies: {
+        ...stitch('core'),
+        ...stitch('hono'),
+        hono: devVersion('@stitch-auth/hono', 'hono'),
+        '@hono/node-server': devVersion('@stitch-auth/hono', '@hono/node-server'),
+      },
+    }),
     consumer('types', {
       registryUrl,
       fixture: 'types',
       dependencies: {
         ...stitch('core'),
         ...stitch('express'),
+        ...stitch('fastify'),
+        ...stitch('hono'),
         ...stitch('nestjs'),
         ...stitch('redis'),
         ...stitch('testing'),
         ...nest,
         express: devVersion('@stitch-auth/express', 'express'),
+        fastify: devVersion('@stitch-auth/fastify', 'fastify'),
+        hono: devVersion('@stitch-auth/hono', 'hono'),
         redis: devVersion('@stitch-auth/redis', 'redis'),
       },
       devDependencies: {
@@ -152,8 +180,10 @@ beforeAll(async () => {
         '@types/node': rootDevVersion('@types/node'),
       },
     }),
+    fastifyInstall,
   ])
-  projects = { sim: simProject, core, express5, express4, nest: nestProject, types }
+  const fastify = await fastifyInstall
+  projects = { sim: simProject, core, express5, express4, nest: nestProject, hono, fastify, types }
   timings.install = performance.now() - installs
 
   // The simulator from the published @stitch-auth/testing, loaded with Node's own require()
@@ -197,6 +227,12 @@ describe('publishing', () => {
     )
     expect(projects.express5.installedVersion('express')).toMatch(/^5\./)
     expect(projects.express4.installedVersion('express')).toMatch(/^4\./)
+    expect(projects.hono.installedVersion('@stitch-auth/hono')).toBe(version('@stitch-auth/hono'))
+    expect(projects.hono.installedVersion('hono')).toMatch(/^4\./)
+    expect(projects.fastify.installedVersion('@stitch-auth/fastify')).toBe(
+      version('@stitch-auth/fastify'),
+    )
+    expect(projects.fastify.installedVersion('fastify')).toMatch(/^5\./)
   })
 
   it('installs the stitch-simulator command, which runs', async () => {
@@ -256,7 +292,7 @@ describe('consumers', () => {
         cwd: dir,
         timeoutMs: 120_000,
       })
-      for (const name of ['core', 'express', 'nestjs', 'redis', 'testing']) {
+      for (const name of ['core', 'express', 'fastify', 'hono', 'nestjs', 'redis', 'testing']) {
         expect(stdout).toContain(`node_modules/@stitch-auth/${name}/dist/index${extension}\n`)
       }
       await run(process.execPath, [TSC, '-p', tsconfig], { cwd: dir, timeoutMs: 120_000 })
@@ -309,6 +345,94 @@ describe('consumers', () => {
     })
   })
 
+  it('a Hono app on @hono/node-server serves a token route and creates a payment request through the proxy', async () => {
+    const app = await startApp(process.execPath, ['app.mjs'], {
+      cwd: projects.hono.dir,
+      env: simEnv(),
+      timeoutMs: 60_000,
+    })
+    cleanup.add(() => app.stop())
+    try {
+      const token = await fetch(`${app.url}/token`)
+      expect(token.status, app.output()).toBe(200)
+      expect(await token.json()).toEqual({ tokenType: 'Bearer', scopes: ['client_paymentrequest'] })
+
+      const before = sim.paymentRequests.length
+      const created = await fetch(`${app.url}/stitch/createPaymentRequest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-stitch-proxy': '1' },
+        body: JSON.stringify({ amount: 150, reference: 'order-42' }),
+      })
+      expect(created.status, app.output()).toBe(200)
+      const body = (await created.json()) as { data: { id: string; url: string } }
+      expect(sim.paymentRequests.slice(before)).toEqual([
+        expect.objectContaining({
+          id: body.data.id,
+          amount: { quantity: '150.00', currency: 'ZAR' },
+        }),
+      ])
+
+      // Deny by default, from the published build too: no CSRF header, no Stitch call.
+      const refused = await fetch(`${app.url}/stitch/createPaymentRequest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: 150, reference: 'order-43' }),
+      })
+      expect(refused.status).toBe(403)
+      expect(sim.paymentRequests.length).toBe(before + 1)
+    } finally {
+      await app.stop()
+    }
+  })
+
+  describe.each(['app.mjs', 'app.cjs'])('a Fastify app (%s)', (entry) => {
+    it('serves a token route only where asked and creates a payment request through the proxy', async () => {
+      const app = await startApp(process.execPath, [entry], {
+        cwd: projects.fastify.dir,
+        env: simEnv(),
+        timeoutMs: 60_000,
+      })
+      cleanup.add(() => app.stop())
+      try {
+        expect(app.info.fastify).toMatch(/^5\./)
+        const token = await fetch(`${app.url}/token`)
+        expect(token.status, app.output()).toBe(200)
+        expect(await token.json()).toEqual({
+          tokenType: 'Bearer',
+          scopes: ['client_paymentrequest'],
+        })
+        expect(await (await fetch(`${app.url}/no-token`)).json()).toEqual({ token: null })
+
+        const before = sim.paymentRequests.length
+        const created = await fetch(`${app.url}/stitch/createPaymentRequest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-stitch-proxy': '1' },
+          body: JSON.stringify({ amount: 150, reference: 'order-42' }),
+        })
+        expect(created.status, app.output()).toBe(200)
+        const body = (await created.json()) as { data: { id: string; url: string } }
+        expect(sim.paymentRequests.slice(before)).toEqual([
+          expect.objectContaining({
+            id: body.data.id,
+            amount: { quantity: '150.00', currency: 'ZAR' },
+          }),
+        ])
+
+        // Deny by default, in core's format (no Fastify parser in the proxy's context).
+        const refused = await fetch(`${app.url}/stitch/createPaymentRequest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-stitch-proxy': '1' },
+          body: '{"__proto__":{"polluted":true},"amount":150,"reference":"order-43"}',
+        })
+        expect(refused.status).toBe(400)
+        expect(await refused.json()).toMatchObject({ error: { code: 'invalid_json' } })
+        expect(sim.paymentRequests.length).toBe(before + 1)
+      } finally {
+        await app.stop()
+      }
+    })
+  })
+
   it('a Nest app (compiled by tsc) injects StitchAuthService and returns a token', async () => {
     const dir = projects.nest.dir
     await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: dir, timeoutMs: 120_000 })
@@ -334,6 +458,49 @@ describe('consumers', () => {
     } finally {
       await app.stop()
     }
+  })
+})
+
+describe('Hono runtime matrix: the same app through app.request()', () => {
+  const smoke = async (command: string, args: string[], env: Record<string, string> = {}) => {
+    const before = sim.paymentRequests.length
+    const { stdout } = await run(command, args, {
+      cwd: projects.hono.dir,
+      env: { ...simEnv(), ...env },
+      timeoutMs: 90_000,
+    })
+    const result = JSON.parse(stdout) as {
+      runtime: string
+      entry: string
+      created: { body: { data: { id: string } } }
+    }
+    expect(result).toMatchObject({
+      entry: expect.stringMatching(/node_modules\/@stitch-auth\/hono\/dist\/index\.js$/),
+      token: { status: 200, body: { tokenType: 'Bearer', scopes: ['client_paymentrequest'] } },
+      created: { status: 200, body: { data: { id: expect.any(String), url: expect.any(String) } } },
+      refused: { status: 403, body: { error: { code: 'csrf_header_missing' } } },
+    })
+    expect(sim.paymentRequests.slice(before)).toEqual([
+      expect.objectContaining({ id: result.created.body.data.id }),
+    ])
+    return result
+  }
+
+  it('Node', async () => {
+    expect((await smoke(process.execPath, ['smoke.mjs'])).runtime).toMatch(/^node /)
+  })
+
+  it('Bun', async () => {
+    expect((await smoke(BUN, ['--no-install', 'smoke.mjs'])).runtime).toMatch(/^bun /)
+  })
+
+  it('Deno', async () => {
+    const result = await smoke(
+      DENO,
+      ['run', '--allow-env', '--allow-net=127.0.0.1', '--allow-read', 'smoke.mjs'],
+      { DENO_DIR: join(work, 'deno-cache'), DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' },
+    )
+    expect(result.runtime).toMatch(/^deno /)
   })
 })
 

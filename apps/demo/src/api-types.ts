@@ -8,7 +8,8 @@ export interface DemoEvent {
   id: number
   /** Epoch ms. */
   at: number
-  source: AppName | 'shop' | 'simulator'
+  /** `webhook`: a delivery to the shop's `/webhooks/stitch`, accepted or refused. */
+  source: AppName | 'shop' | 'simulator' | 'webhook'
   level: 'info' | 'success' | 'warn' | 'error'
   text: string
 }
@@ -53,8 +54,36 @@ export interface TokenPanelState {
     apiCalls: number
     outage: { endsAt: number; status: number } | null
   } | null
+  /** The shop's webhook endpoint, `/webhooks/stitch`. */
+  webhooks: WebhookPanelState
   /** Newest first. */
   events: readonly DemoEvent[]
+}
+
+/** The shop's webhook endpoint, as the page shows it. */
+export interface WebhookPanelState {
+  /** `off`: real Stitch without STITCH_WEBHOOK_SECRET, so the page polls Stitch. */
+  mode: 'subscribed' | 'secret' | 'off'
+  /** Deliveries accepted (each svix id once). */
+  received: number
+  /** Deliveries refused: no or a bad signature, a stale timestamp. */
+  refused: number
+  /** While the demo's "webhook endpoint down" switch is on: it answers 503 until then. */
+  outage: { endsAt: number; status: number } | null
+}
+
+/** `GET /api/orders/:id`: the shop's own record of an order, moved on by Stitch's webhooks only. */
+export interface ShopOrder {
+  /** The payment request's id. */
+  id: string
+  reference: string
+  status: PaymentRequestStatus
+  /** `webhook` once a delivery set the status; `null` while it is as created. */
+  source: 'webhook' | null
+  /** Epoch ms. */
+  updatedAt: number
+  /** The order's refund, as its last `refund` event left it (`pending`, `submitted`, `completed`…). */
+  refund: { id: string; status: string } | null
 }
 
 /** `GET /api/config`: what the page needs once. */
@@ -74,6 +103,11 @@ export interface DemoPageConfig {
   refunds: boolean
   /** Whether the outage and expiry buttons work (simulator only). */
   controls: boolean
+  /**
+   * Whether Stitch's webhooks reach the shop: the page then reads the order from the shop and
+   * asks Stitch only as a fallback; without them it asks Stitch for the status.
+   */
+  webhooks: boolean
   tokenLifetimeSeconds: number | null
 }
 
@@ -115,4 +149,18 @@ export interface SimulatorActivity {
   refunds: { id: string; paymentRequestId: string; nonce: string; amount: string; status: string }[]
   /** Each GraphQL call: the operation, the scopes of the token it came with, how it ended. */
   apiCalls: { operationName: string | null; scopes: readonly string[]; outcome: string }[]
+  /** Each webhook message the simulator sent, oldest first (no body, no headers, no secret). */
+  webhookDeliveries: {
+    /** The `svix-id`, the same on every attempt. */
+    id: string
+    /** `payment`, `refund`… */
+    type: string
+    /** The id of the object the event is about (a payment request's, a refund's). */
+    objectId: string | null
+    /** Its state or status, e.g. `PaymentInitiationRequestCompleted`. */
+    state: string | null
+    status: 'pending' | 'delivered' | 'failed' | 'cancelled'
+    /** Each attempt's answer: the HTTP status, or `null` for a network error or timeout. */
+    attempts: { status: number | null; ok: boolean }[]
+  }[]
 }

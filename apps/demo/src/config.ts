@@ -18,6 +18,12 @@ export interface DemoConfig {
    * with the simulator; with real Stitch only when STITCH_REFUNDS=1 says the client has it.
    */
   refunds: boolean
+  /**
+   * The signing secret of a webhook endpoint the user registered at real Stitch for the shop's
+   * `/webhooks/stitch` (a public HTTPS URL: a tunnel, say), from STITCH_WEBHOOK_SECRET. Without
+   * it webhooks are off with real Stitch. The simulator ignores it: the demo subscribes there.
+   */
+  webhookSecret: string | undefined
   /** Said once at start, e.g. why the simulator is used although a client id is set. */
   notes: string[]
 }
@@ -69,10 +75,23 @@ export async function loadConfig(env: NodeJS.ProcessEnv = process.env): Promise<
   }
   const refunds = target.kind === 'simulator' || refundsSetting === '1'
 
+  // Never repeated in a message: only whether it is set and well formed.
+  let webhookSecret = env.STITCH_WEBHOOK_SECRET?.trim() || undefined
+  if (webhookSecret && target.kind === 'simulator') {
+    notes.push(
+      'STITCH_WEBHOOK_SECRET is set, but the simulator is used: the demo subscribes its own webhook endpoint there.',
+    )
+    webhookSecret = undefined
+  } else if (webhookSecret && !webhookSecret.startsWith('whsec_')) {
+    problems.push(
+      "STITCH_WEBHOOK_SECRET must be the endpoint's signing secret as Stitch returned it (whsec_…)",
+    )
+  }
+
   if (problems.length > 0) {
     throw new Error(`The demo cannot start:\n  - ${problems.join('\n  - ')}`)
   }
-  return { host: '127.0.0.1', port, nestPort, target, refunds, notes }
+  return { host: '127.0.0.1', port, nestPort, target, refunds, webhookSecret, notes }
 }
 
 function parsePort(value: string | undefined, name: string, problems: string[]): number {

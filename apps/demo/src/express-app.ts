@@ -1,5 +1,5 @@
-// The shop: the checkout page, its browser-safe Stitch proxy, a token route and the live
-// panel's JSON, all on one Express app.
+// The shop: the checkout page, its browser-safe Stitch proxy, Stitch's webhooks and the orders
+// they move on, a token route and the live panel's JSON, all on one Express app.
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,15 +12,21 @@ import {
 } from '@stitch-auth/express'
 import express, { type RequestHandler } from 'express'
 import type { DemoPageConfig } from './api-types.js'
+import type { OrderStore } from './orders.js'
 import type { ShopOperations } from './shop.js'
 import type { SimulatorControls } from './simulator-controls.js'
 import type { TokenMonitor } from './token-monitor.js'
+import { type ShopWebhooks, WEBHOOK_PATH } from './webhooks.js'
 import { describeToken } from './whoami.js'
 
 export interface ShopAppOptions {
   stitch: StitchAuth
   operations: ShopOperations
   monitor: TokenMonitor
+  /** The orders, by payment request id; the webhooks move them on. */
+  orders: OrderStore
+  /** POST /webhooks/stitch: stitchWebhooks() once enabled with the endpoint's secret. */
+  webhooks: ShopWebhooks
   /** Undefined with real Stitch: the outage and expiry routes then answer 409. */
   controls: SimulatorControls | undefined
   /** Read per request: the NestJS app starts after this one. */
@@ -51,8 +57,15 @@ const REAL_STITCH = {
   },
 }
 
+const WEBHOOKS_OFF = {
+  error: {
+    code: 'webhooks_off',
+    message: 'Webhooks are off: with real Stitch, set STITCH_WEBHOOK_SECRET for your endpoint.',
+  },
+}
+
 export function createShopApp(options: ShopAppOptions): express.Express {
-  const { stitch, operations, monitor, controls, pageConfig } = options
+  const { stitch, operations, monitor, orders, webhooks, controls, pageConfig } = options
   const app = express()
   app.disable('x-powered-by')
 
@@ -66,6 +79,10 @@ export function createShopApp(options: ShopAppOptions): express.Express {
     })
     next()
   })
+
+  // Stitch's webhooks, before any body parser: the signature covers the raw bytes, which
+  // stitchWebhooks() reads itself. 204 once handled, 401/400 for a delivery it refuses.
+  app.post(WEBHOOK_PATH, webhooks.route)
 
   app.use(express.static(PUBLIC_DIR, { index: 'index.html' }))
   const bundleDir = dirname(BROWSER_BUNDLE)
@@ -100,23 +117,51 @@ export function createShopApp(options: ShopAppOptions): express.Express {
   })
 
   app.get('/api/token-state', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json(monitor.snapshot(controls?.info() ?? null))
+    res
+      .set('Cache-Control', 'no-store')
+      .json(monitor.snapshot(controls?.info() ?? null, webhooks.info()))
   })
 
-  const control =
-    (action: (controls: SimulatorControls) => string): RequestHandler =>
-    (req, res) => {
-      // A custom header: a cross-site form cannot send it, so other sites cannot press the buttons.
-      if (!req.get('x-demo-control')) {
-        res.status(403).json({
-          error: { code: 'control_header_missing', message: 'Send the x-demo-control header.' },
-        })
-      } else if (!controls) {
-        res.status(409).json(REAL_STITCH)
-      } else {
-        res.json({ ok: true, message: action(controls) })
-      }
+  // The order as the webhooks left it: the page watches this, not Stitch.
+  app.get('/api/orders/:id', (req, res) => {
+    const order = orders.get(req.params.id)
+    res.set('Cache-Control', 'no-store')
+    if (order) res.json(order)
+    else res.status(404).json({ error: { code: 'order_not_found', message: 'No such order.' } })
+  })
+
+  // A custom header: a cross-site form cannot send it, so other sites cannot press the buttons.
+  const controlHeader: RequestHandler = (req, res, next) => {
+    if (req.get('x-demo-control')) next()
+    else {
+      res.status(403).json({
+        error: { code: 'control_header_missing', message: 'Send the x-demo-control header.' },
+      })
     }
+  }
+  const control = (action: (controls: SimulatorControls) => string): RequestHandler[] => [
+    controlHeader,
+    (_req, res) => {
+      if (!controls) res.status(409).json(REAL_STITCH)
+      else res.json({ ok: true, message: action(controls) })
+    },
+  ]
+  // The shop's own webhook endpoint down (it answers 503): the page falls back to Stitch.
+  const webhookControl = (action: (webhooks: ShopWebhooks) => string): RequestHandler[] => [
+    controlHeader,
+    (_req, res) => {
+      if (webhooks.mode === 'off') res.status(409).json(WEBHOOKS_OFF)
+      else res.json({ ok: true, message: action(webhooks) })
+    },
+  ]
+  app.post(
+    '/api/webhooks/outage',
+    webhookControl((hooks) => hooks.startOutage()),
+  )
+  app.delete(
+    '/api/webhooks/outage',
+    webhookControl((hooks) => hooks.endOutage()),
+  )
   app.post(
     '/api/simulator/outage',
     control((sim) => sim.startOutage()),

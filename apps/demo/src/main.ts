@@ -5,15 +5,18 @@ import 'reflect-metadata'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createStitchAuth, MemoryTokenCache, type StitchAuthOptions } from '@stitch-auth/core'
+import { addWebhookEndpoint } from '@stitch-auth/core/operations'
 import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
 import type { DemoPageConfig } from './api-types.js'
 import { type DemoConfig, loadConfig } from './config.js'
 import { checkAssets, createShopApp } from './express-app.js'
 import { type RunningBackOffice, startBackOffice } from './nest-app.js'
+import { OrderStore } from './orders.js'
 import { SHOP, shopOperations } from './shop.js'
 import { SimulatorControls } from './simulator-controls.js'
 import { bold, cyan, dim, red, say, yellow } from './terminal.js'
 import { TokenMonitor } from './token-monitor.js'
+import { ShopWebhooks, WEBHOOK_EVENT_TYPES, WEBHOOK_PATH } from './webhooks.js'
 
 const SHUTDOWN_LIMIT_MS = 5000
 
@@ -26,6 +29,15 @@ async function main(): Promise<void> {
   for (const note of config.notes) say(yellow(note))
 
   const monitor = new TokenMonitor()
+  const orders = new OrderStore()
+  // With the simulator the demo subscribes its endpoint; with real Stitch, only the user can
+  // (a public HTTPS URL), and gives its secret in STITCH_WEBHOOK_SECRET; else they are off.
+  const webhooks = new ShopWebhooks(
+    target.kind === 'simulator' ? 'subscribed' : config.webhookSecret ? 'secret' : 'off',
+    orders,
+    monitor,
+  )
+  if (config.webhookSecret) webhooks.enable(config.webhookSecret)
   const running: { sim?: StitchSimulator; server?: Server; backOffice?: RunningBackOffice } = {}
   let payments = 0
   let closeClient = async () => {}
@@ -45,6 +57,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_LIMIT_MS)
     limit.unref()
     controls?.dispose()
+    webhooks.dispose()
     // Stop taking requests first, then the Stitch clients, then Stitch itself.
     await Promise.all([
       running.server ? closeServer(running.server) : undefined,
@@ -110,6 +123,8 @@ async function main(): Promise<void> {
       port: config.nestPort,
       corsOrigin: () => shopUrl,
       note: (level, text) => monitor.note('nestjs', level, text),
+      // The simulator moves the refund on as Stitch would, each step a `refund` webhook.
+      onRefunded: (id) => controls?.processRefund(id),
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EADDRINUSE') throw error
       throw new Error(
@@ -130,6 +145,7 @@ async function main(): Promise<void> {
       nestPaymentsUrl: `${backOffice.url}/api/payments`,
       refunds: config.refunds,
       controls: controls !== undefined,
+      webhooks: webhooks.mode !== 'off',
       tokenLifetimeSeconds: target.kind === 'simulator' ? target.tokenLifetimeSeconds : null,
     }
     const app = createShopApp({
@@ -137,6 +153,7 @@ async function main(): Promise<void> {
       operations: shopOperations({
         onCreated: (payment) => {
           payments++
+          orders.add(payment.id, payment.reference)
           monitor.note(
             'shop',
             'success',
@@ -152,11 +169,28 @@ async function main(): Promise<void> {
           ),
       }),
       monitor,
+      orders,
+      webhooks,
       controls,
       pageConfig: () => pageConfig,
     })
     running.server = await listen(createServer(app), config.port, host, 'PORT')
     shopUrl = `http://${host}:${(running.server.address() as AddressInfo).port}`
+
+    if (sim) {
+      // Subscribe the shop's endpoint (plain HTTP passes for 127.0.0.1, the simulator's only).
+      // The answer's signing secret stays in memory, in `webhooks`: never printed or logged.
+      const endpoint = await stitch.run(addWebhookEndpoint, {
+        input: { url: `${shopUrl}${WEBHOOK_PATH}`, filterTypes: [...WEBHOOK_EVENT_TYPES] },
+      })
+      if (!endpoint.secret) throw new Error('Stitch returned no signing secret for the webhook')
+      webhooks.enable(endpoint.secret)
+      monitor.note(
+        'shop',
+        'success',
+        `Subscribed ${WEBHOOK_PATH} to ${WEBHOOK_EVENT_TYPES.join(' and ')} events; its signing secret stays in memory`,
+      )
+    }
 
     printUrls(config, shopUrl, backOffice.url, sim)
   } catch (error) {
@@ -182,6 +216,16 @@ function printUrls(
     `${shopUrl}/stitch/cancelPayment`,
     "exposeOperation(cancelPaymentRequest), this shop's payments only",
   )
+  row(
+    'Webhooks',
+    `${shopUrl}${WEBHOOK_PATH}`,
+    sim
+      ? 'stitchWebhooks(), subscribed at start with run(addWebhookEndpoint): payment, refund'
+      : config.webhookSecret
+        ? 'stitchWebhooks(), for the endpoint you registered (STITCH_WEBHOOK_SECRET)'
+        : 'off: the page polls Stitch (set STITCH_WEBHOOK_SECRET for an endpoint you registered)',
+  )
+  row('', `${shopUrl}/api/orders/:id`, 'the order as the webhooks left it: the page reads this')
   row('NestJS API', `${nestUrl}/api/whoami`, '@UseStitchToken() + @CurrentStitchToken()')
   row(
     '',
@@ -204,7 +248,7 @@ function printUrls(
     row(
       '',
       `${shopUrl}/api/simulator/activity`,
-      'what it holds and saw: payments, refunds, API calls',
+      'what it holds and saw: payments, refunds, API calls, webhook deliveries',
     )
   } else {
     row('Stitch', 'https://secure.stitch.money', `real Stitch, client ${config.target.clientId}`)

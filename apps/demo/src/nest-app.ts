@@ -52,6 +52,8 @@ interface BackOfficeSettings {
   refunds: boolean
   /** A line in the page's event log and the console. */
   note: (level: DemoEvent['level'], text: string) => void
+  /** A refund was made (the simulator then plays Stitch processing it). */
+  onRefunded?: (refundId: string) => void
 }
 const SETTINGS = Symbol('back office settings')
 
@@ -112,6 +114,7 @@ export class PaymentsService {
         'success',
         `Refund ${refund.id} made for order ${order}: R ${refund.amount.quantity}, ${status}`,
       )
+      this.settings.onRefunded?.(refund.id)
       return { id: refund.id, paymentRequestId: id, amount: refund.amount, status, nonce }
     } catch (error) {
       // StitchAuthExceptionFilter answers it 409; said here so the page's log shows why.
@@ -162,6 +165,7 @@ export interface BackOfficeOptions {
   /** The shop page's origin, allowed by CORS to read /api/whoami and refund (read per request). */
   corsOrigin: () => string
   note: BackOfficeSettings['note']
+  onRefunded?: BackOfficeSettings['onRefunded']
 }
 
 export interface RunningBackOffice {
@@ -174,6 +178,7 @@ export async function startBackOffice(options: BackOfficeOptions): Promise<Runni
   const settings: BackOfficeSettings = {
     refunds: options.stitch.scopes?.includes('client_refund') === true,
     note: options.note,
+    ...(options.onRefunded ? { onRefunded: options.onRefunded } : {}),
   }
 
   @Module({

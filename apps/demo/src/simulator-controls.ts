@@ -7,11 +7,15 @@ export const OUTAGE_SECONDS = 30
 const OUTAGE_STATUS = 503
 // Short enough that core retries within its deadline, so the log shows retries and backoff.
 const OUTAGE_RETRY_AFTER_SECONDS = 2
+// How long the simulated Stitch takes to submit a refund to the bank, then to complete it.
+const REFUND_SUBMITTED_AFTER_MS = 1500
+const REFUND_COMPLETED_AFTER_MS = 3000
 
 export class SimulatorControls {
   readonly #sim: StitchSimulator
   readonly #monitor: TokenMonitor
   #outage: { handle: FaultHandle; endsAt: number; timer: NodeJS.Timeout } | undefined
+  readonly #timers = new Set<NodeJS.Timeout>()
 
   constructor(sim: StitchSimulator, monitor: TokenMonitor) {
     this.#sim = sim
@@ -55,6 +59,28 @@ export class SimulatorControls {
     return message
   }
 
+  /**
+   * Plays Stitch's processing of a new refund: submitted, then completed a moment later. Each
+   * move sends a `refund` webhook to the shop's endpoint.
+   */
+  processRefund(id: string): void {
+    const move = (after: number, type: 'submitted' | 'completed') => {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer)
+        try {
+          this.#sim.setRefundStatus(id, { type })
+        } catch (error) {
+          // Moved on by someone else meanwhile: nothing to play.
+          this.#monitor.note('simulator', 'warn', `Refund ${id} not ${type}: ${String(error)}`)
+        }
+      }, after)
+      timer.unref()
+      this.#timers.add(timer)
+    }
+    move(REFUND_SUBMITTED_AFTER_MS, 'submitted')
+    move(REFUND_COMPLETED_AFTER_MS, 'completed')
+  }
+
   info(): NonNullable<TokenPanelState['simulator']> {
     const stats = this.#sim.stats
     const outage = this.#outage
@@ -86,11 +112,20 @@ export class SimulatorControls {
         scopes: scopes ?? [],
         outcome,
       })),
+      webhookDeliveries: sim.webhookDeliveries.map(({ id, type, body, status, attempts }) => ({
+        id,
+        type,
+        ...aboutObject(body),
+        status,
+        attempts: attempts.map((attempt) => ({ status: attempt.status ?? null, ok: attempt.ok })),
+      })),
     }
   }
 
   dispose(): void {
     this.#clearOutage()
+    for (const timer of this.#timers) clearTimeout(timer)
+    this.#timers.clear()
   }
 
   #clearOutage(): boolean {
@@ -100,5 +135,30 @@ export class SimulatorControls {
     outage.handle.clear()
     this.#outage = undefined
     return true
+  }
+}
+
+/** The object a webhook body is about: `{ data: { client: { <edge>: { node } } } }`. */
+function aboutObject(body: string): { objectId: string | null; state: string | null } {
+  try {
+    const client = (JSON.parse(body) as { data?: { client?: Record<string, unknown> } }).data
+      ?.client
+    const edge = Object.values(client ?? {})[0] as
+      | {
+          node?: {
+            id?: unknown
+            state?: { __typename?: unknown }
+            status?: { __typename?: unknown }
+          }
+        }
+      | undefined
+    const node = edge?.node
+    const state = node?.state?.__typename ?? node?.status?.__typename
+    return {
+      objectId: typeof node?.id === 'string' ? node.id : null,
+      state: typeof state === 'string' ? state : null,
+    }
+  } catch {
+    return { objectId: null, state: null }
   }
 }

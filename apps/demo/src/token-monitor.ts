@@ -50,7 +50,10 @@ export class TokenMonitor {
     return this.#cacheHits
   }
 
-  snapshot(simulator: TokenPanelState['simulator']): TokenPanelState {
+  snapshot(
+    simulator: TokenPanelState['simulator'],
+    webhooks: TokenPanelState['webhooks'],
+  ): TokenPanelState {
     const now = this.#now()
     const token = this.#token
     return {
@@ -69,6 +72,7 @@ export class TokenMonitor {
       lastFetch: this.#lastFetch,
       refreshing: this.#refreshing.size > 0,
       simulator,
+      webhooks,
       events: [...this.#events],
     }
   }

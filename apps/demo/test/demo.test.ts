@@ -7,7 +7,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, expect, it } from 'vitest'
-import type { SimulatorActivity, TokenPanelState, WhoamiAnswer } from '../src/api-types.js'
+import type {
+  ShopOrder,
+  SimulatorActivity,
+  TokenPanelState,
+  WhoamiAnswer,
+} from '../src/api-types.js'
 import { SIMULATOR_CLIENT_SECRET } from '../src/config.js'
 import { colourDistance, decodePng } from './png.js'
 
@@ -29,7 +34,7 @@ afterAll(async () => {
   if (demo && demo.child.exitCode === null) demo.child.kill('SIGKILL')
 })
 
-it('serves a checkout that keeps taking payments through a Stitch outage on one shared token, cancels and refunds, and stops on Ctrl-C', async () => {
+it('serves a checkout that keeps taking payments through a Stitch outage on one shared token, learns of payments from webhooks (polling when they fail), cancels and refunds, and stops on Ctrl-C', async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium`)
   }
@@ -45,6 +50,8 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
   const shopUrl = demo.find(/Open the shop\s+(http:\/\/127\.0\.0\.1:\d+)\//)
   const nestUrl = demo.find(/NestJS API\s+(http:\/\/127\.0\.0\.1:\d+)\/api\/whoami/)
   const simUrl = demo.find(/Stitch\s+(http:\/\/127\.0\.0\.1:\d+)\s+local simulator/)
+  const webhookUrl = demo.find(/Webhooks\s+(http:\/\/127\.0\.0\.1:\d+\/webhooks\/stitch)\s/)
+  expect(webhookUrl).toBe(`${shopUrl}/webhooks/stitch`)
   // The page's URL is the first one printed.
   expect(demo.stdout.match(/http:\/\/\S+/)?.[0]).toBe(`${shopUrl}/`)
 
@@ -78,7 +85,12 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
 
   await page.goto(`${shopUrl}/`)
   await page.locator('body[data-ready="true"]').waitFor()
-  await expect.poll(() => page.locator('#minted').textContent()).toBe('0')
+  // Subscribing the webhook endpoint at start was the first Stitch call: it minted the token.
+  await expect.poll(() => page.locator('#minted').textContent()).toBe('1')
+  const events = page.locator('#events')
+  await expect
+    .poll(() => events.textContent())
+    .toMatch(/Subscribed \/webhooks\/stitch to payment and refund events/)
   const payButton = page.getByRole('button', { name: 'Pay R 150.00 with Stitch' })
   await expect.poll(() => page.getByLabel('Order reference').inputValue()).toMatch(/^KT-\d{4}$/)
 
@@ -89,6 +101,9 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
   const firstLink = await link.getAttribute('href')
   await expect.poll(() => page.locator('#minted').textContent()).toBe('1')
   const activity = () => getJson<SimulatorActivity>(`${shopUrl}/api/simulator/activity`)
+  const deliveriesFor = async (objectId: string) =>
+    (await activity()).webhookDeliveries.filter((delivery) => delivery.objectId === objectId)
+  const order = (id: string) => getJson<ShopOrder>(`${shopUrl}/api/orders/${id}`)
   const paymentStatus = page.locator('#payment-status')
 
   // --- The payer cancels it from the checkout: the shop's cancelPayment operation ---
@@ -98,6 +113,25 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
   await expect.poll(() => paymentStatus.textContent()).toBe('Cancelled by the payer')
   await expect.poll(() => cancelButton.isHidden()).toBe(true)
   expect((await activity()).paymentRequests).toEqual([{ id: firstId, status: 'cancelled' }])
+  // Stitch's `payment` webhook for the cancellation reached the shop, and the log shows it.
+  await expect
+    .poll(() => deliveriesFor(firstId))
+    .toEqual([
+      {
+        id: expect.stringMatching(/^msg_/),
+        type: 'payment',
+        objectId: firstId,
+        state: 'PaymentInitiationRequestCancelled',
+        status: 'delivered',
+        attempts: [{ status: 204, ok: true }],
+      },
+    ])
+  expect(await order(firstId)).toMatchObject({ status: 'cancelled', source: 'webhook' })
+  await expect
+    .poll(() => events.textContent())
+    .toMatch(/payment PaymentInitiationRequestCancelled: order KT-\d+ is cancelled \(msg_\w{6}…\)/)
+  // The page settled it itself: the webhook does not rewrite its line.
+  expect(await paymentStatus.textContent()).toBe('Cancelled by the payer')
   expect(await getJson(`${nestUrl}/api/payments/${firstId}`)).toEqual({
     id: firstId,
     status: 'cancelled',
@@ -155,14 +189,70 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
     found: true,
   })
 
-  // --- The payer pays on the simulator's page; the checkout sees it (paymentStatus) ---
+  // --- A forged webhook (no signature, a wrong one) is refused and changes nothing ---
+  expect(await order(paymentId)).toMatchObject({ status: 'pending', source: null })
+  const forgedBody = JSON.stringify({
+    data: {
+      client: {
+        paymentInitiationRequests: {
+          node: {
+            id: paymentId,
+            state: { __typename: 'PaymentInitiationRequestCompleted' },
+          },
+        },
+      },
+    },
+  })
+  const forge = (headers: Record<string, string>) =>
+    fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: forgedBody,
+    }).then(async (response) => ({ status: response.status, body: await response.json() }))
+  expect(await forge({})).toMatchObject({
+    status: 400,
+    body: { error: { code: 'STITCH_AUTH_WEBHOOK_HEADERS_INVALID' } },
+  })
+  expect(
+    await forge({
+      'svix-id': 'msg_forged',
+      'svix-timestamp': String(Math.floor(Date.now() / 1000)),
+      'svix-signature': `v1,${Buffer.alloc(32, 7).toString('base64')}`,
+    }),
+  ).toMatchObject({
+    status: 401,
+    body: { error: { code: 'STITCH_AUTH_WEBHOOK_SIGNATURE_INVALID' } },
+  })
+  expect(await order(paymentId)).toMatchObject({ status: 'pending', source: null })
+  await expect
+    .poll(() => events.textContent())
+    .toMatch(/Refused a delivery: STITCH_AUTH_WEBHOOK_SIGNATURE_INVALID; nothing changed/)
+  expect(await paymentStatus.textContent()).toBe('Waiting for the payer…')
+  expect((await activity()).paymentRequests[1]).toEqual({ id: paymentId, status: 'pending' })
+
+  // --- The payer pays on the simulator's page; Stitch's webhook tells the shop, the page ---
   const payPage = await context.newPage()
   await payPage.goto(secondLink)
   await payPage.getByRole('button', { name: 'Simulate payment' }).click()
   await payPage.getByText('Status: completed').waitFor()
   await payPage.close()
-  // The page asks for the status every 2 s.
-  await expect.poll(() => paymentStatus.textContent(), { timeout: 5000 }).toBe('Paid ✓')
+  // The page reads the shop's order store every second.
+  await expect.poll(() => paymentStatus.textContent(), { timeout: 5000 }).toBe('Paid ✓ (webhook)')
+  expect(await paymentStatus.getAttribute('data-source')).toBe('webhook')
+  expect(await deliveriesFor(paymentId)).toEqual([
+    {
+      id: expect.stringMatching(/^msg_/),
+      type: 'payment',
+      objectId: paymentId,
+      state: 'PaymentInitiationRequestCompleted',
+      status: 'delivered',
+      attempts: [{ status: 204, ok: true }],
+    },
+  ])
+  expect(await order(paymentId)).toMatchObject({ status: 'completed', source: 'webhook' })
+  await expect
+    .poll(() => events.textContent())
+    .toMatch(/payment PaymentInitiationRequestCompleted: order KT-\d+ is paid \(msg_\w{6}…\)/)
   const refundButton = page.getByRole('button', { name: 'Refund (back office)' })
   await expect.poll(() => refundButton.isVisible()).toBe(true)
   expect(await cancelButton.isHidden()).toBe(true)
@@ -192,7 +282,7 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
 
   expect(shown).toMatchObject({
     link: secondLink,
-    status: 'Paid ✓',
+    status: 'Paid ✓ (webhook)',
     minted: '1',
     tokenRequests: '1',
     preview: fromExpress.tokenPreview,
@@ -222,23 +312,23 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
   // The refund needs a token of its own (client_refund), so Stitch's token endpoint comes back.
   await page.getByRole('button', { name: 'End outage now' }).click()
   await banner.waitFor({ state: 'hidden' })
-  const order = await page.locator('#result-reference').textContent()
-  expect(order).toMatch(/^KT-\d{4}$/)
+  const reference = await page.locator('#result-reference').textContent()
+  expect(reference).toMatch(/^KT-\d{4}$/)
   await refundButton.click()
   const note = page.locator('#payment-note')
   await expect
     .poll(() => note.textContent())
     .toMatch(/^Refunded R 150\.00: refund \S+ is pending\.$/)
-  const events = page.locator('#events')
   await expect
     .poll(() => events.textContent())
-    .toMatch(new RegExp(`Refund \\S+ made for order ${order}: R 150\\.00, pending`))
+    .toMatch(new RegExp(`Refund \\S+ made for order ${reference}: R 150\\.00, pending`))
+  // The simulator moves it on as Stitch would: submitted, then completed.
   const refund = {
     id: expect.any(String),
     paymentRequestId: paymentId,
     nonce: `refund-${paymentId}`,
     amount: '150.00 ZAR',
-    status: 'pending',
+    status: expect.stringMatching(/^(pending|submitted|completed)$/),
   }
   expect((await activity()).refunds).toEqual([refund])
 
@@ -249,9 +339,34 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
     .toBe('Already refunded: the back office did not refund it twice.')
   await expect
     .poll(() => events.textContent())
-    .toMatch(new RegExp(`Order ${order} is already refunded: Stitch refused the nonce refund-`))
+    .toMatch(new RegExp(`Order ${reference} is already refunded: Stitch refused the nonce refund-`))
+
+  // Each of the refund's moves came as a `refund` webhook, and the order store has it.
+  await expect
+    .poll(async () => (await activity()).refunds[0]?.status, { timeout: 8000 })
+    .toBe('completed')
+  const refundId = (await activity()).refunds[0]!.id
+  const refundDelivery = (state: string) => ({
+    id: expect.stringMatching(/^msg_/),
+    type: 'refund',
+    objectId: refundId,
+    state,
+    status: 'delivered',
+    attempts: [{ status: 204, ok: true }],
+  })
+  await expect
+    .poll(() => deliveriesFor(refundId))
+    .toEqual([refundDelivery('RefundSubmitted'), refundDelivery('RefundCompleted')])
+  expect((await order(paymentId)).refund).toEqual({ id: refundId, status: 'completed' })
+  await expect
+    .poll(() => events.textContent())
+    .toMatch(
+      new RegExp(
+        `refund RefundCompleted: refund ${refundId} of order ${reference} \\(msg_\\w{6}…\\)`,
+      ),
+    )
   const records = await activity()
-  expect(records.refunds).toEqual([refund])
+  expect(records.refunds).toEqual([{ ...refund, status: 'completed' }])
   // The refund ran with a token for client_refund alone, and its repeat reached Stitch with
   // the same nonce and was refused; everything else ran on the shared token.
   expect(records.apiCalls.filter((call) => call.operationName === 'InitiateRefund')).toEqual([
@@ -294,7 +409,41 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
   expect(
     (await preflight('http://attacker.example')).headers.has('access-control-allow-origin'),
   ).toBe(false)
-  expect((await activity()).refunds).toEqual([refund])
+  expect((await activity()).refunds).toEqual([{ ...refund, status: 'completed' }])
+
+  // --- The shop's webhook endpoint down: no webhook comes, so the page falls back to Stitch ---
+  await page.getByRole('button', { name: "Shop's webhook endpoint down for 30 s" }).click()
+  await expect
+    .poll(() => page.locator('#webhook-state').textContent())
+    .toMatch(/answers 503 for \d+ s more/)
+  await payButton.click()
+  await expect.poll(() => link.getAttribute('href')).not.toBe(secondLink)
+  const thirdLink = (await link.getAttribute('href'))!
+  const thirdId = new URL(thirdLink).pathname.split('/').pop()!
+  await expect.poll(() => paymentStatus.textContent()).toBe('Waiting for the payer…')
+  const thirdPayPage = await context.newPage()
+  await thirdPayPage.goto(thirdLink)
+  await thirdPayPage.getByRole('button', { name: 'Simulate payment' }).click()
+  await thirdPayPage.getByText('Status: completed').waitFor()
+  await thirdPayPage.close()
+  // The simulator retries the delivery (every answer 503) and gives up; the page asks Stitch
+  // once 6 s pass without a webhook.
+  await expect.poll(() => paymentStatus.textContent(), { timeout: 12_000 }).toBe('Paid ✓ (polled)')
+  const [lost, ...others] = await deliveriesFor(thirdId)
+  expect(others).toEqual([])
+  expect(lost).toMatchObject({ type: 'payment', status: 'failed' })
+  expect(lost!.attempts.length).toBeGreaterThan(1)
+  expect(lost!.attempts.every((attempt) => attempt.status === 503)).toBe(true)
+  expect(await order(thirdId)).toMatchObject({ status: 'pending', source: null })
+  await expect
+    .poll(() => events.textContent())
+    .toMatch(/Endpoint down: answered 503 to msg_\w{6}… \(Stitch retries it\)/)
+  expect(
+    await fetch(`${shopUrl}/api/webhooks/outage`, {
+      method: 'DELETE',
+      headers: { 'x-demo-control': '1' },
+    }).then((response) => response.json()),
+  ).toEqual({ ok: true, message: 'Webhook endpoint is back up' })
 
   // --- Nothing a browser or a log sees holds the secret or a token ---
   const bodies = [
@@ -310,6 +459,8 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
   const fullToken = new RegExp(`${escapeRegExp(tokenStart)}[\\w-]{6,}`)
   for (const text of [...bodies, demo.stdout, demo.stderr]) {
     expect(text).not.toContain(SIMULATOR_CLIENT_SECRET)
+    // Nor the webhook endpoint's signing secret: it stays in the shop's memory.
+    expect(text).not.toMatch(/whsec_/)
     expect(text).not.toMatch(fullToken)
     expect(text).not.toMatch(/Bearer\s+[\w-]{16,}/)
     expect(text).not.toMatch(/"access_?token"\s*:/i)
@@ -333,7 +484,11 @@ it('serves a checkout that keeps taking payments through a Stitch outage on one 
   expect(demo.stdout).toMatch(/Refund \S+ made for order KT-\d+: R 150\.00, pending/)
   expect(demo.stdout).toMatch(/Order KT-\d+ is already refunded/)
   expect(demo.stdout).toMatch(
-    /Stopped\. 2 tokens minted, \d+ cache hits, 2 payment requests; the simulator saw 2 token requests and \d+ API calls\./,
+    /webhook\s+payment PaymentInitiationRequestCompleted: order KT-\d+ is paid/,
+  )
+  expect(demo.stdout).toMatch(/webhook\s+refund RefundCompleted: refund \S+ of order KT-\d+/)
+  expect(demo.stdout).toMatch(
+    /Stopped\. 2 tokens minted, \d+ cache hits, 3 payment requests; the simulator saw 2 token requests and \d+ API calls\./,
   )
 }, 90_000)
 

@@ -7,7 +7,11 @@ export function untilAborted<T>(
   signal: AbortSignal,
   reason: () => unknown = () => signal.reason,
 ): Promise<T> {
-  if (signal.aborted) return Promise.reject(reason())
+  if (signal.aborted) {
+    // Nobody will wait for `promise` now; its own failure (often the same abort) is expected.
+    promise.catch(() => {})
+    return Promise.reject(reason())
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(reason())
     signal.addEventListener('abort', onAbort, { once: true })

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { isObject } from './checks.js'
 import {
   abortError,
   STITCH_AUTH_ERROR_CODES,
@@ -14,32 +14,55 @@ import { parseRetryAfter } from './token-request.js'
 /** Statuses that say the API is overloaded or unreachable now, rather than that the call failed. */
 const API_UNAVAILABLE_STATUSES = new Set([408, 429, 502, 503, 504])
 
-const extensionsSchema = z.record(z.string(), z.unknown()).optional().catch(undefined)
+/** The parts of a GraphQL answer that are read; each falls back on its own. */
+interface GraphQLResponseBody {
+  data?: unknown
+  errors?: GraphQLErrorBody[] | undefined
+  extensions?: Record<string, unknown> | undefined
+  missingScopes?: unknown
+}
+
+interface GraphQLErrorBody {
+  message: string
+  path?: (string | number)[] | undefined
+  extensions?: Record<string, unknown> | undefined
+}
 
 // Stitch documents one answer shape exactly (the invalid-token body, whose `extensions` sit
 // beside `errors`); for the rest its docs are silent, so every plausible place is read:
 // GraphQL's own `errors[].extensions`, a top-level `extensions`, and the REST API's
-// `missingScopes`. Each field falls back on its own, so one odd field never hides the others.
-const graphQLResponseSchema = z.object({
-  data: z.unknown().optional(),
-  errors: z
-    .array(
-      z.object({
-        message: z.string().catch('Unknown error'),
-        path: z
-          .array(z.union([z.string(), z.number()]))
-          .optional()
-          .catch(undefined),
-        extensions: extensionsSchema,
-      }),
-    )
-    .optional()
-    .catch(undefined),
-  extensions: extensionsSchema,
-  missingScopes: z.unknown().optional(),
-})
+// `missingScopes`. Each field falls back on its own, so one odd field never hides the others;
+// only an answer that is not an object at all is not a GraphQL response.
+function readGraphQLBody(json: unknown): GraphQLResponseBody | undefined {
+  if (!isObject(json)) return undefined
+  const { data, errors, extensions, missingScopes } = json
+  return {
+    data,
+    // One entry that is not an object makes the list unreadable, as a whole.
+    errors: Array.isArray(errors) && errors.every(isObject) ? errors.map(readError) : undefined,
+    extensions: readExtensions(extensions),
+    missingScopes,
+  }
+}
 
-type GraphQLResponseBody = z.infer<typeof graphQLResponseSchema>
+function readError(error: Record<string, unknown>): GraphQLErrorBody {
+  const { message, path, extensions } = error
+  return {
+    message: typeof message === 'string' ? message : 'Unknown error',
+    path:
+      Array.isArray(path) &&
+      path.every(
+        (key) => typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key)),
+      )
+        ? path
+        : undefined,
+    extensions: readExtensions(extensions),
+  }
+}
+
+function readExtensions(value: unknown): Record<string, unknown> | undefined {
+  return isObject(value) ? value : undefined
+}
 
 export interface GraphQLExchange {
   status: number
@@ -103,8 +126,8 @@ export async function postGraphQL(options: {
   } catch {
     json = undefined
   }
-  const parsed = graphQLResponseSchema.safeParse(json)
-  if (!parsed.success) {
+  const body = readGraphQLBody(json)
+  if (!body) {
     if (response.status === 401) {
       return { status: 401, errors: [], data: undefined, unauthenticated: true }
     }
@@ -113,7 +136,7 @@ export async function postGraphQL(options: {
       { status: response.status, retryable: response.status >= 500 },
     )
   }
-  return readGraphQLAnswer(response.status, parsed.data, options.sensitive)
+  return readGraphQLAnswer(response.status, body, options.sensitive)
 }
 
 /**

@@ -1,7 +1,7 @@
 // jose's key types, not the DOM's `JsonWebKey`/`CryptoKey`: the published declarations must
-// type-check in Node projects whose `lib` has no DOM.
+// type-check in Node projects whose `lib` has no DOM. jose itself is loaded with the first
+// assertion a private-key client signs, so a secret client never loads (nor bundles) it.
 import type { JWK, CryptoKey as WebCryptoKey } from 'jose'
-import { importJWK, importPKCS8, SignJWT } from 'jose'
 import { StitchConfigError } from './errors.js'
 import type { Secret } from './redact.js'
 
@@ -42,8 +42,8 @@ export function clientSecretPost(secret: Secret): ClientAuthentication {
 export function privateKeyJwt(key: Secret<PrivateKeyInput>, keyId?: string): ClientAuthentication {
   let imported: Promise<WebCryptoKey> | undefined
   // A failed import is not kept: the next attempt tries again and reports the error again.
-  const signingKey = () =>
-    (imported ??= importPrivateKey(key.reveal()).catch((error: unknown) => {
+  const signingKey = (signer: ClientAssertionSigner) =>
+    (imported ??= signer.importPrivateKey(key.reveal()).catch((error: unknown) => {
       imported = undefined
       // A key that passed the shape check but will not import is a configuration problem:
       // retrying cannot help, and the message must not echo the key.
@@ -55,37 +55,25 @@ export function privateKeyJwt(key: Secret<PrivateKeyInput>, keyId?: string): Cli
   return {
     method: 'private_key_jwt',
     async credentials({ clientId, audience, now }) {
-      const seconds = Math.floor(now / 1000)
-      const assertion = await new SignJWT({})
-        .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(keyId ? { kid: keyId } : {}) })
-        .setIssuer(clientId)
-        .setSubject(clientId)
-        .setAudience(audience)
-        .setJti(crypto.randomUUID())
-        .setIssuedAt(seconds)
-        .setNotBefore(seconds)
-        .setExpirationTime(seconds + ASSERTION_LIFETIME_SECONDS)
-        .sign(await signingKey())
+      // Loaded here, not at the top: the code that needs jose costs a secret client nothing.
+      const signer = await import('./client-assertion.js')
+      const assertion = await signer.signClientAssertion(await signingKey(signer), {
+        clientId,
+        audience,
+        now,
+        keyId,
+        lifetimeSeconds: ASSERTION_LIFETIME_SECONDS,
+      })
       return { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }
     },
   }
 }
 
-const PKCS8_BLOCK = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/
+type ClientAssertionSigner = typeof import('./client-assertion.js')
 
-async function importPrivateKey(key: PrivateKeyInput): Promise<WebCryptoKey> {
-  if (typeof key === 'string') {
-    const pem = PKCS8_BLOCK.exec(key)?.[0]
-    if (!pem) throw new TypeError('privateKey holds no PKCS#8 PRIVATE KEY block')
-    return importPKCS8(pem, 'RS256')
-  }
-  if (isCryptoKey(key)) return key
-  const imported = await importJWK({ ...key, alg: 'RS256' }, 'RS256')
-  if (imported instanceof Uint8Array) throw new TypeError('privateKey JWK must be an RSA key')
-  return imported
-}
+export const PKCS8_BLOCK = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/
 
-function isCryptoKey(value: unknown): value is WebCryptoKey {
+export function isCryptoKey(value: unknown): value is WebCryptoKey {
   return typeof CryptoKey !== 'undefined' && value instanceof CryptoKey
 }
 

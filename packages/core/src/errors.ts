@@ -457,6 +457,21 @@ export const PUBLIC_ERROR_MESSAGES: Readonly<Record<StitchAuthErrorCode, string>
 })
 
 /**
+ * The issues of a `StitchInputError`, also one from another copy of the package (the CommonJS
+ * build of `@stitch-auth/core/proxy` does not share classes with the root's): only each issue's
+ * `path` and `message`, which name fields and limits, never values.
+ */
+function inputIssues(error: StitchAuthError): HttpErrorIssue[] | undefined {
+  if (error.code !== STITCH_AUTH_ERROR_CODES.INVALID_VARIABLES) return undefined
+  const { issues } = error as Partial<StitchInputError>
+  if (!Array.isArray(issues)) return undefined
+  return issues.flatMap((issue: unknown) => {
+    const { path, message } = (issue ?? {}) as Partial<StitchInputIssue>
+    return typeof path === 'string' && typeof message === 'string' ? [{ path, message }] : []
+  })
+}
+
+/**
  * A request the proxy refuses before Stitch is called. Not thrown: the proxy hands it to
  * {@link toHttpErrorAnswer}, so refusals and failures make one body in one place. Its message
  * is about the caller's own request, so it is always sent.
@@ -506,10 +521,7 @@ export function toHttpErrorAnswer(
   }
   // Which fields are wrong and why is the caller's to know (the messages name limits, never
   // values); the rest of the error describes the server's setup.
-  const issues =
-    error instanceof StitchInputError
-      ? error.issues.map((issue): HttpErrorIssue => ({ ...issue }))
-      : undefined
+  const issues = inputIssues(error)
   return {
     status: error.statusCode,
     headers: { 'cache-control': 'no-store', ...error.headers },

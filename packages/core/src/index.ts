@@ -7,13 +7,6 @@ export {
   type StitchApiOperation,
 } from './api-operation.js'
 export {
-  createPaymentRequestOperation,
-  type PaymentBeneficiary,
-  type PaymentRequestOperationOptions,
-  type PaymentRequestStatus,
-  paymentRequestStatusOperation,
-} from './browser-operations.js'
-export {
   MemoryTokenCache,
   type MemoryTokenCacheOptions,
   type Promisable,
@@ -60,6 +53,13 @@ export {
   type StitchRetryOptions,
 } from './options.js'
 export {
+  createPaymentRequestOperation,
+  type PaymentBeneficiary,
+  type PaymentRequestOperationOptions,
+  type PaymentRequestStatus,
+  paymentRequestStatusOperation,
+} from './proxy/browser-operations.js'
+export {
   createStitchProxyHandler,
   defineOperation,
   defineOperations,
@@ -75,7 +75,7 @@ export {
   type StitchOperations,
   type StitchProxyHandler,
   type StitchProxyOptions,
-} from './proxy.js'
+} from './proxy/handler.js'
 export {
   type AnyStitchScope,
   findScopeProblems,

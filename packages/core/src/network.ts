@@ -1,17 +1,19 @@
-import ky, { isKyError, isNetworkError, type Options } from 'ky'
+import type { Options } from 'ky'
 import { untilAborted } from './abort.js'
+
+type Ky = typeof import('ky')
 
 /**
  * What to keep of a request that got no answer: its low-level cause and a short description
  * (`fetch failed: ECONNREFUSED`). ky's own errors hold the request — headers, body, the
  * Authorization header or the client secret — so they are never kept, only their message.
  */
-export function networkFailure(error: unknown): { cause: unknown; detail: string } {
-  const raw = isNetworkError(error) ? error.cause : error
+export function networkFailure(error: unknown, ky: Ky): { cause: unknown; detail: string } {
+  const raw = ky.isNetworkError(error) ? error.cause : error
   if (!(raw instanceof Error)) return { cause: undefined, detail: 'network error' }
   const code = (raw.cause as { code?: unknown } | undefined)?.code
   return {
-    cause: isKyError(raw) ? new Error(raw.message) : raw,
+    cause: ky.isKyError(raw) ? new Error(raw.message) : raw,
     detail: typeof code === 'string' ? `${raw.message}: ${code}` : raw.message,
   }
 }
@@ -53,6 +55,10 @@ export async function exchange(
 ): Promise<Response> {
   const { signal: callerSignal } = options
   if (callerSignal?.aborted) throw options.noAnswer({ kind: 'aborted' })
+  // ky is loaded with the first request, not with the package: on Node, importing ky builds a
+  // `Request` to probe for stream support, which loads Node's whole fetch implementation
+  // (~40 ms) before anyone asked for a token. A failure to load it is not a network error.
+  const ky = await import('ky')
   const timeout = new AbortController()
   const timer = setTimeout(() => {
     timeout.abort(
@@ -65,7 +71,7 @@ export async function exchange(
   try {
     return await untilAborted(
       (async () => {
-        const response = await ky(url, {
+        const response = await ky.default(url, {
           ...request,
           fetch: options.fetch,
           retry: 0,
@@ -81,7 +87,7 @@ export async function exchange(
   } catch (error) {
     if (callerSignal?.aborted) throw options.noAnswer({ kind: 'aborted' })
     if (timeout.signal.aborted) throw options.noAnswer({ kind: 'timeout' })
-    throw options.noAnswer({ kind: 'network', ...networkFailure(error) })
+    throw options.noAnswer({ kind: 'network', ...networkFailure(error, ky) })
   } finally {
     clearTimeout(timer)
   }

@@ -1,5 +1,5 @@
-import { z } from 'zod'
 import type { TokenCache } from './cache.js'
+import { isObject, numberProblems, unknownKeysProblem, wrongType } from './checks.js'
 import { checkPrivateKey, type PrivateKeyInput } from './client-auth.js'
 import { StitchConfigError } from './errors.js'
 import type { StitchAuthEvent } from './events.js'
@@ -10,7 +10,6 @@ import {
   normalizeScopes,
   type StitchScope,
 } from './scopes.js'
-import { describeIssues } from './validation.js'
 
 export const DEFAULT_TOKEN_URL = 'https://secure.stitch.money/connect/token'
 export const DEFAULT_API_URL = 'https://api.stitch.money/graphql'
@@ -186,86 +185,137 @@ export interface InternalStitchAuthOptions extends ResolvedStitchAuthOptions {
   readonly onEvent: ((event: StitchAuthEvent) => void) | undefined
 }
 
-const duration = (fallback: number) => z.number().int().nonnegative().default(fallback)
-const positiveDuration = (fallback: number) => z.number().int().positive().default(fallback)
+type Check = (value: unknown) => string[]
 
-const httpUrl = z.string().superRefine((value, context) => {
+/** A check that lets `undefined` through: the option's default applies. */
+const optional =
+  (check: Check): Check =>
+  (value) =>
+    value === undefined ? [] : check(value)
+
+const nonEmptyString: Check = (value) =>
+  typeof value !== 'string'
+    ? [wrongType('string', value)]
+    : value === ''
+      ? ['Too small: expected string to have >=1 characters']
+      : []
+
+const httpUrl: Check = (value) => {
+  if (typeof value !== 'string') return [wrongType('string', value)]
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    context.addIssue({ code: 'custom', message: 'must be an absolute URL' })
-    return
+    return ['must be an absolute URL']
   }
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
-    context.addIssue({
-      code: 'custom',
-      message: 'must use https (plain http is accepted only for localhost and 127.0.0.1)',
-    })
+    return ['must use https (plain http is accepted only for localhost and 127.0.0.1)']
   }
-})
+  return []
+}
 
-const optionsSchema = z.strictObject({
-  clientId: z
-    .string({ error: 'is required: your Stitch client id' })
-    .trim()
-    .min(1, 'must not be empty'),
-  clientSecret: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
-  privateKey: z.unknown().optional(),
-  keyId: z.string().min(1).optional(),
-  scopes: z.array(z.unknown()).optional(),
-  allowUnknownScopes: z.boolean().default(false),
-  tokenUrl: httpUrl.default(DEFAULT_TOKEN_URL),
-  audience: z.string().min(1).optional(),
-  apiUrl: httpUrl.default(DEFAULT_API_URL),
-  fetch: z
-    .custom<typeof globalThis.fetch>((value) => typeof value === 'function', {
-      message: 'must be a fetch function',
-    })
-    .optional(),
-  cache: z
-    .custom<TokenCache>(
-      (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        ['get', 'set', 'delete'].every(
-          (method) => typeof (value as Record<string, unknown>)[method] === 'function',
-        ),
-      { message: 'must implement get, set and delete' },
+const aFunction =
+  (message: string): Check =>
+  (value) =>
+    typeof value === 'function' ? [] : [message]
+
+const duration: Check = (value) => numberProblems(value, { int: true, min: 0 })
+const positiveDuration: Check = (value) => numberProblems(value, { int: true, above: 0 })
+
+const retryChecks: Record<keyof StitchRetryOptions, Check> = {
+  maxAttempts: optional((value) => numberProblems(value, { int: true, min: 1, max: 20 })),
+  baseDelayMs: optional(duration),
+  maxDelayMs: optional(duration),
+  maxRetryAfterMs: optional(duration),
+}
+const RETRY_KEYS = Object.keys(retryChecks)
+
+/** The retry option's problems, each with its path below `retry` ('' for `retry` itself). */
+function retryProblems(value: unknown): [path: string, message: string][] {
+  if (!isObject(value)) return [['', wrongType('object', value)]]
+  const problems: [string, string][] = []
+  for (const [key, check] of Object.entries(retryChecks)) {
+    for (const message of check(value[key])) problems.push([`.${key}`, message])
+  }
+  const unknown = unknownKeysProblem(value, RETRY_KEYS)
+  if (unknown) problems.push(['', unknown])
+  return problems
+}
+
+// Every option, in the order its problems are listed. Typed by the options interface, so an
+// option cannot be added there without a check here.
+const optionChecks: Record<keyof StitchAuthOptions, Check> = {
+  clientId: (value) =>
+    typeof value !== 'string'
+      ? ['is required: your Stitch client id']
+      : value.trim() === ''
+        ? ['must not be empty']
+        : [],
+  clientSecret: optional((value) =>
+    typeof value !== 'string' ? ['must be a string'] : value === '' ? ['must not be empty'] : [],
+  ),
+  // Checked below, with advice on converting a key.
+  privateKey: () => [],
+  keyId: optional(nonEmptyString),
+  scopes: optional((value) => (Array.isArray(value) ? [] : [wrongType('array', value)])),
+  allowUnknownScopes: optional((value) =>
+    typeof value === 'boolean' ? [] : [wrongType('boolean', value)],
+  ),
+  tokenUrl: optional(httpUrl),
+  audience: optional(nonEmptyString),
+  apiUrl: optional(httpUrl),
+  fetch: optional(aFunction('must be a fetch function')),
+  cache: optional((value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    ['get', 'set', 'delete'].every(
+      (method) => typeof (value as Record<string, unknown>)[method] === 'function',
     )
-    .optional(),
-  now: z
-    .custom<() => number>((value) => typeof value === 'function', { message: 'must be a function' })
-    .optional(),
-  expirySkewMs: duration(30_000),
-  refreshWindowMs: duration(300_000),
-  refreshJitter: z.number().min(0).max(1).default(0.5),
-  attemptTimeoutMs: positiveDuration(10_000),
-  deadlineMs: positiveDuration(30_000),
-  retry: z
-    .strictObject({
-      maxAttempts: z.number().int().min(1).max(20).default(4),
-      baseDelayMs: duration(250),
-      maxDelayMs: duration(5_000),
-      maxRetryAfterMs: duration(30_000),
-    })
-    .prefault({}),
-  leaseWaitMs: duration(5_000),
-  onEvent: z
-    .custom<(event: StitchAuthEvent) => void>((value) => typeof value === 'function', {
-      message: 'must be a function',
-    })
-    .optional(),
-})
+      ? []
+      : ['must implement get, set and delete'],
+  ),
+  now: optional(aFunction('must be a function')),
+  expirySkewMs: optional(duration),
+  refreshWindowMs: optional(duration),
+  refreshJitter: optional((value) => numberProblems(value, { min: 0, max: 1 })),
+  attemptTimeoutMs: optional(positiveDuration),
+  deadlineMs: optional(positiveDuration),
+  // Checked by retryProblems, whose problems have paths of their own.
+  retry: () => [],
+  leaseWaitMs: optional(duration),
+  onEvent: optional(aFunction('must be a function')),
+}
+const OPTION_KEYS = Object.keys(optionChecks)
+
+/**
+ * Every problem of the options, as `describeIssues` words zod's: problems of the options as a
+ * whole (an unknown option) first, because a misspelt option often explains the rest, then each
+ * option's in the order above. Never quotes a value.
+ */
+function optionProblems(input: object): string[] {
+  if (!isObject(input)) return [wrongType('object', input)]
+  const whole = unknownKeysProblem(input, OPTION_KEYS)
+  const problems = whole ? [whole] : []
+  for (const [key, check] of Object.entries(optionChecks)) {
+    if (key === 'retry') {
+      if (input.retry === undefined) continue
+      for (const [path, message] of retryProblems(input.retry)) {
+        problems.push(`"retry${path}" ${message}`)
+      }
+    } else {
+      for (const message of check(input[key])) problems.push(`"${key}" ${message}`)
+    }
+  }
+  return problems
+}
 
 /** Validates options once and returns their frozen, resolved form. */
 export function resolveOptions(input: unknown): InternalStitchAuthOptions {
   if (typeof input !== 'object' || input === null) {
     throw new StitchConfigError(['options must be an object with at least clientId'])
   }
-  const parsed = optionsSchema.safeParse(input)
-  const problems = parsed.success ? [] : describeIssues(parsed.error.issues)
+  const problems = optionProblems(input)
   const raw = input as Record<string, unknown>
 
   if (raw.clientSecret === undefined && raw.privateKey === undefined) {
@@ -283,9 +333,11 @@ export function resolveOptions(input: unknown): InternalStitchAuthOptions {
       ...findScopeProblems(raw.scopes, allowUnknownScopes).map((problem) => `"scopes": ${problem}`),
     )
   }
-  if (!parsed.success || problems.length > 0) throw new StitchConfigError(problems)
+  if (problems.length > 0) throw new StitchConfigError(problems)
 
-  const options = parsed.data
+  // Checked above: every value is of its option's type, or undefined for its default.
+  const options = input as StitchAuthOptions<string>
+  const retry = options.retry ?? {}
   const credentials =
     options.clientSecret !== undefined
       ? ({ kind: 'clientSecret', secret: new Secret(options.clientSecret) } as const)
@@ -294,26 +346,32 @@ export function resolveOptions(input: unknown): InternalStitchAuthOptions {
           key: new Secret(options.privateKey as PrivateKeyInput),
           ...(options.keyId ? { keyId: options.keyId } : {}),
         } as const)
+  const tokenUrl = options.tokenUrl ?? DEFAULT_TOKEN_URL
 
   return Object.freeze({
-    clientId: options.clientId,
+    clientId: options.clientId.trim(),
     authentication: credentials.kind === 'clientSecret' ? 'client_secret_post' : 'private_key_jwt',
     credentials: Object.freeze(credentials),
-    defaultScopes: options.scopes ? normalizeScopes(options.scopes as string[]) : undefined,
+    defaultScopes: options.scopes ? normalizeScopes(options.scopes) : undefined,
     allowUnknownScopes,
-    tokenUrl: options.tokenUrl,
-    audience: options.audience ?? options.tokenUrl,
-    apiUrl: options.apiUrl,
+    tokenUrl,
+    audience: options.audience ?? tokenUrl,
+    apiUrl: options.apiUrl ?? DEFAULT_API_URL,
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     cache: options.cache,
     now: options.now ?? (() => Date.now()),
-    expirySkewMs: options.expirySkewMs,
-    refreshWindowMs: options.refreshWindowMs,
-    refreshJitter: options.refreshJitter,
-    attemptTimeoutMs: options.attemptTimeoutMs,
-    deadlineMs: options.deadlineMs,
-    retry: Object.freeze(options.retry),
-    leaseWaitMs: options.leaseWaitMs,
+    expirySkewMs: options.expirySkewMs ?? 30_000,
+    refreshWindowMs: options.refreshWindowMs ?? 300_000,
+    refreshJitter: options.refreshJitter ?? 0.5,
+    attemptTimeoutMs: options.attemptTimeoutMs ?? 10_000,
+    deadlineMs: options.deadlineMs ?? 30_000,
+    retry: Object.freeze({
+      maxAttempts: retry.maxAttempts ?? 4,
+      baseDelayMs: retry.baseDelayMs ?? 250,
+      maxDelayMs: retry.maxDelayMs ?? 5_000,
+      maxRetryAfterMs: retry.maxRetryAfterMs ?? 30_000,
+    }),
+    leaseWaitMs: options.leaseWaitMs ?? 5_000,
     onEvent: options.onEvent,
   })
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { isObject, wrongType } from './checks.js'
 import {
   StitchEndpointUnavailableError,
   StitchResponseError,
@@ -52,43 +52,74 @@ export function buildTokenRequest(parameters: TokenRequestParameters): TokenHttp
 
 const MAX_LIFETIME_SECONDS = 86_400
 
-const successSchema = z.object({
-  access_token: z
-    .string({ error: 'must be a string' })
-    .min(1, 'must not be empty')
+/** A token response's fields, checked. */
+interface TokenResponseFields {
+  access_token: string
+  /** Seconds, capped at a day. */
+  expires_in: number
+  scope: string | null | undefined
+}
+
+/**
+ * Checks a 2xx token response's body: its fields, or every problem, each naming its field.
+ * Messages name a field and its rule, never a value that could be a token.
+ */
+function readTokenResponse(json: unknown): TokenResponseFields | string[] {
+  const problems: string[] = []
+  const problem = (field: string, message: string) =>
+    problems.push(`"${field}" in the token response ${message}`)
+  if (!isObject(json)) {
+    problem('', wrongType('object', json))
+    return problems
+  }
+  const { access_token, token_type, expires_in, scope } = json
+  if (typeof access_token !== 'string') {
+    problem('access_token', 'must be a string')
+  } else {
+    if (access_token === '') problem('access_token', 'must not be empty')
     // RFC 6750 b64token: visible ASCII only; a token with spaces or control characters would
     // break the Authorization header it goes into.
-    .regex(/^[\x21-\x7E]+$/, 'must hold only visible ASCII characters'),
-  token_type: z
-    .string({ error: 'must be a string' })
-    .refine((value) => value.toLowerCase() === 'bearer', {
-      error: (issue) => `must be "Bearer" (got ${describeValue(issue.input)})`,
-    }),
-  expires_in: z.unknown().transform((value, context) => {
-    // Some servers send the lifetime as a numeric string; anything else is a defect.
-    const seconds =
-      typeof value === 'number'
-        ? value
-        : typeof value === 'string' && /^\d+$/.test(value)
-          ? Number(value)
-          : Number.NaN
+    if (!/^[\x21-\x7E]+$/.test(access_token)) {
+      problem('access_token', 'must hold only visible ASCII characters')
+    }
+  }
+  if (typeof token_type !== 'string') {
+    problem('token_type', 'must be a string')
+  } else if (token_type.toLowerCase() !== 'bearer') {
+    problem('token_type', `must be "Bearer" (got ${describeValue(token_type)})`)
+  }
+  // Some servers send the lifetime as a numeric string; anything else is a defect.
+  const seconds =
+    typeof expires_in === 'number'
+      ? expires_in
+      : typeof expires_in === 'string' && /^\d+$/.test(expires_in)
+        ? Number(expires_in)
+        : Number.NaN
+  if (!(Number.isFinite(seconds) && seconds > 0)) {
+    problem('expires_in', `must be a positive number of seconds (got ${describeValue(expires_in)})`)
+  }
+  // Some servers send null for "the scopes you asked for"; RFC 6749 §5.1 allows leaving it out.
+  if (scope != null && typeof scope !== 'string') {
+    problem('scope', 'must be a string of space-separated scopes')
+  }
+  if (problems.length > 0) return problems
+  return {
+    access_token: access_token as string,
     // Longer lifetimes are honoured up to a day: refreshing early is harmless, and an absurd
     // value (1e308) must not turn expiry into Infinity.
-    if (Number.isFinite(seconds) && seconds > 0) return Math.min(seconds, MAX_LIFETIME_SECONDS)
-    context.addIssue({
-      code: 'custom',
-      message: `must be a positive number of seconds (got ${describeValue(value)})`,
-    })
-    return z.NEVER
-  }),
-  // Some servers send null for "the scopes you asked for"; RFC 6749 §5.1 allows leaving it out.
-  scope: z.string({ error: 'must be a string of space-separated scopes' }).nullish(),
-})
+    expires_in: Math.min(seconds, MAX_LIFETIME_SECONDS),
+    scope: scope as string | null | undefined,
+  }
+}
 
-const oauthErrorSchema = z.object({
-  error: z.string().min(1),
-  error_description: z.string().optional(),
-})
+/** The OAuth error of a refused token request (RFC 6749 §5.2), when the body is one. */
+function readOAuthError(json: unknown): { error: string; error_description?: string } | undefined {
+  if (!isObject(json)) return undefined
+  const { error, error_description } = json
+  if (typeof error !== 'string' || error === '') return undefined
+  if (error_description !== undefined && typeof error_description !== 'string') return undefined
+  return error_description === undefined ? { error } : { error, error_description }
+}
 
 /** Statuses after which the same request may succeed later. */
 export function isTransientStatus(status: number): boolean {
@@ -140,12 +171,12 @@ export async function parseTokenResponse(
   const json = parseJson(text)
 
   if (status < 200 || status >= 300) {
-    const oauthError = oauthErrorSchema.safeParse(json)
-    if (oauthError.success) {
+    const oauthError = readOAuthError(json)
+    if (oauthError) {
       // The server's words go into our error, so they are scrubbed of anything secret-shaped.
-      const description = oauthError.data.error_description
+      const description = oauthError.error_description
       throw new StitchTokenRequestError({
-        error: scrubServerText(oauthError.data.error, context.sensitive),
+        error: scrubServerText(oauthError.error, context.sensitive),
         ...(description
           ? { errorDescription: scrubServerText(description, context.sensitive) }
           : {}),
@@ -166,22 +197,19 @@ export async function parseTokenResponse(
     )
   }
 
-  const parsed = successSchema.safeParse(json)
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `"${issue.path.join('.')}" in the token response ${issue.message}`,
-    )
+  const fields = readTokenResponse(json)
+  if (Array.isArray(fields)) {
     throw new StitchResponseError(
-      `The Stitch token endpoint answered HTTP ${status} with an invalid token response: ${problems.join('; ')}.`,
+      `The Stitch token endpoint answered HTTP ${status} with an invalid token response: ${fields.join('; ')}.`,
       { status },
     )
   }
 
   // RFC 6749 §5.1: without `scope`, the granted scopes are the requested ones.
   const granted =
-    parsed.data.scope == null
+    fields.scope == null
       ? context.requested.scopes
-      : [...new Set(parsed.data.scope.split(' ').filter(Boolean))].sort()
+      : [...new Set(fields.scope.split(' ').filter(Boolean))].sort()
   const missing = context.requested.scopes.filter((scope) => !granted.includes(scope))
   if (missing.length > 0) {
     throw new StitchResponseError(
@@ -191,11 +219,11 @@ export async function parseTokenResponse(
   }
 
   return Object.freeze({
-    accessToken: parsed.data.access_token,
+    accessToken: fields.access_token,
     tokenType: 'Bearer',
     scopes: Object.freeze(granted),
     issuedAt: context.sentAt,
-    expiresAt: context.sentAt + parsed.data.expires_in * 1000,
+    expiresAt: context.sentAt + fields.expires_in * 1000,
   })
 }
 

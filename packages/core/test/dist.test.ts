@@ -1,9 +1,35 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { fakeTokenEndpoint } from './helpers.js'
 
 const dist = new URL('../dist/', import.meta.url)
+
+type Core = typeof import('../src/index.js')
+
+const { privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+})
+
+/** A certificate client signs with jose, which the built package loads only on that path. */
+async function signsClientAssertion(core: Core) {
+  const endpoint = fakeTokenEndpoint()
+  const stitch = core.createStitchAuth({
+    clientId: 'c',
+    privateKey,
+    keyId: 'k1',
+    scopes: ['client_refund'],
+    fetch: endpoint.fetch,
+  })
+  await expect(stitch.getToken()).resolves.toMatchObject({ tokenType: 'Bearer' })
+  const assertion = endpoint.bodies[0]?.get('client_assertion') ?? ''
+  expect(decodeProtectedHeader(assertion)).toMatchObject({ alg: 'RS256', kid: 'k1' })
+  expect(decodeJwt(assertion)).toMatchObject({ iss: 'c', sub: 'c' })
+}
 
 describe('built package', () => {
   it('has been built (turbo builds before testing; run `pnpm build` otherwise)', () => {
@@ -38,5 +64,22 @@ describe('built package', () => {
       fetch: endpoint.fetch,
     })
     await expect(stitch.getToken()).resolves.toMatchObject({ tokenType: 'Bearer' })
+  })
+
+  it('signs client assertions from CommonJS require(), loading jose on first use', async () => {
+    await signsClientAssertion(createRequire(import.meta.url)('../dist/index.cjs') as Core)
+  })
+
+  it('signs client assertions from ESM import, loading jose on first use', async () => {
+    await signsClientAssertion((await import(new URL('index.js', dist).href)) as Core)
+  })
+
+  it('serves `@stitch-auth/core/proxy` from CommonJS and ESM', async () => {
+    const fromRequire = createRequire(import.meta.url)('../dist/proxy.cjs') as Core
+    const fromImport = (await import(new URL('proxy.js', dist).href)) as Core
+    for (const proxy of [fromRequire, fromImport]) {
+      expect(typeof proxy.createStitchProxyHandler).toBe('function')
+      expect(proxy.paymentRequestStatusOperation().scopes).toEqual(['client_paymentrequest'])
+    }
   })
 })

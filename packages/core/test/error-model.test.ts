@@ -241,6 +241,26 @@ describe('isStitchAuthError()', () => {
     })
   })
 
+  it('answers with the issues of a StitchInputError from another copy of the package', () => {
+    // The CommonJS builds of the root and of `@stitch-auth/core/proxy` hold a class each.
+    const dist = createRequire(import.meta.url)(
+      '../dist/index.cjs',
+    ) as typeof import('../src/index.js')
+    const copy = new dist.StitchInputError('VerifyBankAccount', [
+      { path: 'input.accountNumber', message: 'must not be empty' },
+    ])
+    expect(copy).not.toBeInstanceOf(StitchAuthError)
+    expect(toHttpErrorAnswer(copy)).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          code: 'STITCH_AUTH_INVALID_VARIABLES',
+          issues: [{ path: 'input.accountNumber', message: 'must not be empty' }],
+        },
+      },
+    })
+  })
+
   it('accepts an error from another realm (a vm context, an iframe)', () => {
     const foreign: unknown = runInNewContext(`
       class StitchAuthError extends Error {

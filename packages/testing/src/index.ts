@@ -12,6 +12,23 @@ export {
   errorBodyCases,
   runErrorBodyTable,
 } from './contracts/error-body.js'
+export {
+  expectedProxyAttackAnswer,
+  PROXY_ATTACK_MOUNT_PATH,
+  PROXY_ATTACK_OPERATION,
+  type ProxyAttack,
+  type ProxyAttackAnswer,
+  type ProxyAttackClientOptions,
+  type ProxyAttackPaymentOptions,
+  type ProxyAttackRunner,
+  type ProxyAttackScope,
+  type ProxyAttackServer,
+  type ProxyAttackSetup,
+  type ProxyAttackSurface,
+  type ProxyAttackTableOptions,
+  proxyAttacks,
+  runProxyAttackTable,
+} from './contracts/proxy-attacks.js'
 export { UNAUTHENTICATED_BODY, type UploadedFile } from './graphql-endpoint.js'
 export { startStitchSimulator } from './server.js'
 export type { SimulatedBusiness } from './stitch/business-lookup.js'

@@ -7,22 +7,24 @@ import type {
   ControlAnswer,
   DemoEvent,
   DemoPageConfig,
+  ShopOrder,
   TokenPanelState,
   WhoamiAnswer,
 } from '../api-types.js'
 import type { ShopOperations } from '../shop.js'
+import { FALLBACK_AFTER_MS, type StatusSource, watchPayment } from './order-watch.js'
 
 // Typed from the server's operations: input and output of each call are checked at build time.
 const api = createStitchProxyClient<ShopOperations>({ baseUrl: '/stitch' })
 
 const STATE_EVERY_MS = 1000
 const WHOAMI_EVERY_MS = 5000
-const STATUS_EVERY_MS = 2000
 const SOURCE_NAMES: Record<DemoEvent['source'], string> = {
   express: 'Express',
   nestjs: 'NestJS',
   shop: 'Shop',
   simulator: 'Simulator',
+  webhook: 'Webhook',
 }
 
 function el<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -38,6 +40,8 @@ let config: DemoPageConfig | undefined
 let price = 0
 let orderNumber = 1000 + Math.floor(Math.random() * 9000)
 let currentPayment: string | undefined
+/** The payment whose outcome the page waits for; cleared once the page settled it itself. */
+let watching: string | undefined
 let lastEventId = -1
 let tokenKnown = false
 
@@ -70,11 +74,14 @@ function showConfig(loaded: DemoPageConfig): void {
     badge.textContent = `Real Stitch · client ${loaded.clientId}`
     badge.classList.add('real')
   }
+  if (!loaded.webhooks) {
+    el<HTMLButtonElement>('webhook-outage').disabled = true
+  }
   if (!loaded.controls) {
     el<HTMLButtonElement>('outage').disabled = true
     el<HTMLButtonElement>('expire').disabled = true
     el('controls-note').textContent =
-      'The demo is talking to real Stitch, so it cannot take Stitch down or expire tokens: these buttons work with the local simulator (run without STITCH_CLIENT_ID).'
+      'The demo is talking to real Stitch, so it cannot take Stitch down or expire tokens: those two buttons work with the local simulator (run without STITCH_CLIENT_ID).'
   }
 }
 
@@ -119,10 +126,19 @@ function showPayment(id: string, url: string, reference: string): void {
   el<HTMLAnchorElement>('open-pay-page').href = url
   showStatus('pending')
   currentPayment = id
-  void watchStatus(id)
+  watching = id
+  void watchPayment({
+    webhooks: config?.webhooks === true,
+    order: () =>
+      getJson<ShopOrder>(`/api/orders/${encodeURIComponent(id)}`).then((order) => order.status),
+    stitch: () => api.paymentStatus({ id }).then((answer) => answer.status),
+    current: () => watching === id,
+    show: (status, source) => showStatus(status, source),
+  })
 }
 
-function showStatus(status: string): void {
+/** The payment's line; `source` says who told the page: a webhook, or a poll of Stitch. */
+function showStatus(status: string, source?: StatusSource): void {
   const line = el('payment-status')
   const text: Record<string, string> = {
     pending: 'Waiting for the payer…',
@@ -130,7 +146,14 @@ function showStatus(status: string): void {
     cancelled: 'Cancelled by the payer',
     expired: 'Expired',
   }
-  line.textContent = text[status] ?? `Status: ${status}`
+  line.textContent = `${text[status] ?? `Status: ${status}`}${source ? ` (${source})` : ''}`
+  line.dataset.source = source ?? ''
+  line.title =
+    source === 'webhook'
+      ? "Stitch's webhook told the shop; the page read it from the shop's order store"
+      : source === 'polled'
+        ? `No webhook settled it within ${FALLBACK_AFTER_MS / 1000} s, so the page asked Stitch`
+        : ''
   line.className = `status ${status === 'pending' ? 'pending' : status === 'completed' ? 'completed' : 'failed'}`
   el('cancel-payment').hidden = status !== 'pending'
   const refund = el<HTMLButtonElement>('refund')
@@ -160,7 +183,11 @@ async function cancelPayment(): Promise<void> {
   button.disabled = true
   try {
     await api.cancelPayment({ id })
-    if (currentPayment === id) showStatus('cancelled')
+    if (currentPayment === id) {
+      // The page knows: it need not wait for the webhook (which the log still shows).
+      if (watching === id) watching = undefined
+      showStatus('cancelled')
+    }
   } catch (error) {
     showNote(`Could not cancel: ${error instanceof Error ? error.message : String(error)}`, 'bad')
   } finally {
@@ -206,24 +233,9 @@ async function refundPayment(): Promise<void> {
   void refreshState()
 }
 
-/** Polls the payment request's status through the proxy until it is settled. */
-async function watchStatus(id: string): Promise<void> {
-  while (currentPayment === id) {
-    await new Promise((resolve) => setTimeout(resolve, STATUS_EVERY_MS))
-    if (currentPayment !== id) return
-    try {
-      const { status } = await api.paymentStatus({ id })
-      if (currentPayment !== id) return
-      showStatus(status)
-      if (status !== 'pending' && status !== 'unknown') return
-    } catch {
-      // Stitch unavailable for a moment: the next poll tries again.
-    }
-  }
-}
-
 function showError(error: unknown): void {
   currentPayment = undefined
+  watching = undefined
   const result = el('result')
   result.hidden = false
   result.classList.add('error')
@@ -311,7 +323,23 @@ function renderState(state: TokenPanelState): void {
         : 'No valid token is cached, so payments fail until it is back.'
   }
 
+  renderWebhooks(state.webhooks, state.serverNow)
   renderEvents(state.events)
+}
+
+function renderWebhooks(hooks: TokenPanelState['webhooks'], serverNow: number): void {
+  const line = el('webhook-state')
+  el<HTMLButtonElement>('webhook-outage').disabled = hooks.mode === 'off' || hooks.outage !== null
+  line.classList.toggle('warn', hooks.outage !== null)
+  if (hooks.mode === 'off') {
+    line.textContent =
+      'Webhooks are off (real Stitch without STITCH_WEBHOOK_SECRET): the page asks Stitch for the status instead.'
+  } else if (hooks.outage) {
+    const left = Math.max(0, Math.ceil((hooks.outage.endsAt - serverNow) / 1000))
+    line.textContent = `The shop's webhook endpoint answers ${hooks.outage.status} for ${left} s more: Stitch retries, and the page asks Stitch once ${FALLBACK_AFTER_MS / 1000} s pass without a webhook.`
+  } else {
+    line.textContent = `Webhooks at /webhooks/stitch: ${hooks.received} received, ${hooks.refused} refused.`
+  }
 }
 
 function renderEvents(events: readonly DemoEvent[]): void {
@@ -403,6 +431,7 @@ async function start(): Promise<void> {
   el('outage').addEventListener('click', () => void control('POST', '/api/simulator/outage'))
   el('end-outage').addEventListener('click', () => void control('DELETE', '/api/simulator/outage'))
   el('expire').addEventListener('click', () => void control('POST', '/api/simulator/expire-token'))
+  el('webhook-outage').addEventListener('click', () => void control('POST', '/api/webhooks/outage'))
   el('order-reference').addEventListener('keydown', (event) => {
     if (event.key === 'Enter') void pay()
   })

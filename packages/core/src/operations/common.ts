@@ -1,4 +1,7 @@
 // Schemas the catalog's operations share: Stitch's scalars and the inputs several domains use.
+// The shared schemas below are made when this module loads, so each is marked pure (and so is
+// every call in it): the root entry reaches this module (through the payment-request factories
+// of the proxy), and an app that uses neither must not keep zod for them.
 import { z } from 'zod'
 
 /** A string with a documented length limit, and a message that names it. */
@@ -16,9 +19,9 @@ export function text(limits: { min?: number; max: number }) {
  * `Decimal` ("encoded as a string"). The conversion works on the digits, never through floating
  * point, so what is checked is what is sent.
  */
-export const moneyInput = z.object({
-  quantity: decimalQuantity({ signed: false }),
-  currency: currency(),
+export const moneyInput = /* @__PURE__ */ z.object({
+  quantity: /* @__PURE__ */ decimalQuantity({ signed: false }),
+  currency: /* @__PURE__ */ currency(),
 })
 
 /**
@@ -64,9 +67,11 @@ function twoDecimals(value: string): string {
 }
 
 /** Stitch's `Money` scalar as the API answers it. */
-export const money = z.object({
-  quantity: z.union([z.string(), z.number()]).transform(String),
-  currency: z.string(),
+export const money = /* @__PURE__ */ z.object({
+  quantity: /* @__PURE__ */ z
+    .union([/* @__PURE__ */ z.string(), /* @__PURE__ */ z.number()])
+    .transform(String),
+  currency: /* @__PURE__ */ z.string(),
 })
 
 /** An amount of money as Stitch answers it: a Decimal string and a currency code. */
@@ -77,31 +82,38 @@ export type Money = z.output<typeof money>
  * caller gives none; give your own (derived from your record, e.g. `refund-<order id>`) to make
  * a retry after a lost answer safe. At most 4096 characters, as Stitch documents.
  */
-export const nonce = z
+export const nonce = /* @__PURE__ */ z
   .string()
   .min(1, 'must not be empty')
   .max(4096, 'must be at most 4096 characters')
   .default(() => globalThis.crypto.randomUUID())
 
 /** Stitch's `Date` scalar: an ISO 8601 string (normalised to UTC by Stitch). */
-export const isoDate = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+export const isoDate = /* @__PURE__ */ z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO 8601 date-time',
+})
 
 /** Two-letter ISO 3166-1 country code (`CountryCode`). */
-export const countryCode = z
+export const countryCode = /* @__PURE__ */ z
   .string()
   .regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as ZA')
 
 /** Stitch's `IdentifyingDocumentInput`: exactly one of its documents. */
-export const identifyingDocument = z
+export const identifyingDocument = /* @__PURE__ */ z
   .object({
-    identityDocument: z.object({ country: countryCode, number: text({ max: 64 }) }).optional(),
-    passport: z.object({ country: countryCode, number: text({ max: 64 }) }).optional(),
-    temporaryResidenceId: z.object({ country: countryCode, number: text({ max: 64 }) }).optional(),
+    identityDocument: /* @__PURE__ */ document(),
+    passport: /* @__PURE__ */ document(),
+    temporaryResidenceId: /* @__PURE__ */ document(),
   })
   .refine(
     (value) => Object.values(value).filter((item) => item !== undefined).length === 1,
     'give exactly one of identityDocument, passport or temporaryResidenceId',
   )
+
+function document() {
+  return z.object({ country: countryCode, number: text({ max: 64 }) }).optional()
+}
 
 /** A value read from Stitch that may be absent or null; both read as `undefined`. */
 export function optional<T extends z.ZodType>(schema: T) {

@@ -1,12 +1,13 @@
 import { z } from 'zod'
-import { StitchConfigError } from './errors.js'
+import { StitchConfigError } from '../errors.js'
+import { lazy } from '../operations/common.js'
 import {
   createPaymentRequest,
   getPaymentRequest,
   type PaymentRequestState,
-} from './operations/payment-requests.js'
-import { exposeOperation, type ProxyCallContext } from './proxy.js'
-import { describeIssues } from './validation.js'
+} from '../operations/payment-requests.js'
+import { describeIssues } from '../validation.js'
+import { exposeOperation, type ProxyCallContext } from './handler.js'
 
 /** The bank account a shop is paid into; fixed on the server, never sent by the browser. */
 export interface PaymentBeneficiary {
@@ -48,22 +49,26 @@ const PAYER_REFERENCE_MAX = 12
 const BENEFICIARY_REFERENCE_MAX = 20
 const BENEFICIARY_NAME_MAX = 20
 
-const paymentRequestOptionsSchema = z.object({
-  beneficiary: z.object({
-    name: z
+// Made on first use: nothing runs when the module loads, so an app that never calls the
+// factories below bundles none of this, nor zod.
+const paymentRequestOptionsSchema = /* @__PURE__ */ lazy(() =>
+  z.object({
+    beneficiary: z.object({
+      name: z
+        .string()
+        .trim()
+        .min(1, 'must not be empty')
+        .max(BENEFICIARY_NAME_MAX, `must be at most ${BENEFICIARY_NAME_MAX} characters`),
+      bankId: z.string().regex(/^[a-z][a-z0-9_]*$/, "must be one of Stitch's bank ids, e.g. fnb"),
+      accountNumber: z.string().trim().min(1, 'must not be empty'),
+    }),
+    beneficiaryReference: z
       .string()
       .trim()
       .min(1, 'must not be empty')
-      .max(BENEFICIARY_NAME_MAX, `must be at most ${BENEFICIARY_NAME_MAX} characters`),
-    bankId: z.string().regex(/^[a-z][a-z0-9_]*$/, "must be one of Stitch's bank ids, e.g. fnb"),
-    accountNumber: z.string().trim().min(1, 'must not be empty'),
+      .max(BENEFICIARY_REFERENCE_MAX, `must be at most ${BENEFICIARY_REFERENCE_MAX} characters`),
   }),
-  beneficiaryReference: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(BENEFICIARY_REFERENCE_MAX, `must be at most ${BENEFICIARY_REFERENCE_MAX} characters`),
-})
+)
 
 /**
  * "Pay with Stitch" in one operation: the browser sends an amount in rand and its order
@@ -86,7 +91,7 @@ const paymentRequestOptionsSchema = z.object({
 export function createPaymentRequestOperation<TContext = unknown>(
   options: PaymentRequestOperationOptions<TContext>,
 ) {
-  const parsed = paymentRequestOptionsSchema.safeParse(options)
+  const parsed = paymentRequestOptionsSchema().safeParse(options)
   const problems = parsed.success ? [] : describeIssues(parsed.error.issues)
   const { resolveAmount, allowBrowserAmount } = options
   if (resolveAmount === undefined && allowBrowserAmount !== true) {

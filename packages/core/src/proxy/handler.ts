@@ -3,8 +3,8 @@ import type {
   ApiOperationResult,
   ApiOperationVariables,
   StitchApiOperation,
-} from './api-operation.js'
-import type { StitchAuth } from './client.js'
+} from '../api-operation.js'
+import type { StitchAuth } from '../client.js'
 import {
   HTTP_ERROR_CODES,
   type HttpErrorAnswer,
@@ -12,8 +12,8 @@ import {
   HttpRequestRefusal,
   StitchConfigError,
   toHttpErrorAnswer,
-} from './errors.js'
-import type { StitchScope } from './scopes.js'
+} from '../errors.js'
+import type { StitchScope } from '../scopes.js'
 
 /** What an operation's hooks know about the call: the Web request and the adapter's extras. */
 export interface ProxyCallContext<TContext = unknown> {
@@ -150,12 +150,9 @@ export function exposeOperation<
 /** What an operation may be called: a path segment the proxy routes and a client can expose. */
 export const OPERATION_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/
 
-// A browser client exposes operations as methods: these names would break `await` or JSON.
-const RESERVED_OPERATION_NAMES = new Set([
-  'then',
-  'toJSON',
-  ...Object.getOwnPropertyNames(Object.prototype),
-])
+// A browser client exposes operations as methods: these names would break `await` or JSON, as
+// would any of `Object.prototype`'s own (checked at call time: nothing runs when this loads).
+const RESERVED_OPERATION_NAMES = /* @__PURE__ */ new Set(['then', 'toJSON'])
 
 /** Defines the operations a proxy serves; `typeof` the result types the browser client. */
 export function defineOperations<const TOperations extends StitchOperations>(
@@ -173,7 +170,7 @@ function operationNameProblems(names: readonly string[]): string[] {
         `operation name "${name}" must start with a letter and hold only letters, digits, _ and -`,
       ]
     }
-    if (RESERVED_OPERATION_NAMES.has(name)) {
+    if (RESERVED_OPERATION_NAMES.has(name) || Object.hasOwn(Object.prototype, name)) {
       return [`operation name "${name}" is reserved (it would clash with JavaScript's own methods)`]
     }
     return []
@@ -233,7 +230,7 @@ export type StitchProxyHandler<TContext = unknown> = (
   options?: ProxyHandleOptions<TContext>,
 ) => Promise<Response>
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+const FORBIDDEN_KEYS = /* @__PURE__ */ new Set(['__proto__', 'constructor', 'prototype'])
 
 /**
  * Creates the browser-safe proxy: POST `<base>/<operation>` with a JSON body runs that
