@@ -4,6 +4,7 @@ import type {
   ApiOperationVariables,
   StitchApiOperation,
 } from '../api-operation.js'
+import { readBodyLimited } from '../body.js'
 import type { StitchAuth } from '../client.js'
 import {
   HTTP_ERROR_CODES,
@@ -275,7 +276,8 @@ export function createStitchProxyHandler<TOperations extends StitchOperations, T
       )
     }
 
-    const text = await readLimited(request, maxBodyBytes)
+    const bytes = await readBodyLimited(request, maxBodyBytes)
+    const text = bytes === undefined ? undefined : new TextDecoder().decode(bytes)
     if (text === undefined) {
       return proxyError(
         413,
@@ -386,32 +388,6 @@ function lastPathSegment(url: string): string | undefined {
   const segment = pathname.slice(pathname.lastIndexOf('/') + 1)
   // Encoded slashes or dots would let a path pose as another operation: refuse them.
   return OPERATION_NAME_PATTERN.test(segment) ? segment : undefined
-}
-
-async function readLimited(request: Request, limit: number): Promise<string | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
-  if (declared > limit) return undefined
-  if (!request.body) return ''
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel()
-      return undefined
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return new TextDecoder().decode(bytes)
 }
 
 /** A refusal of the request, before Stitch is called. */

@@ -1,5 +1,7 @@
 // A Web `Request` → `Response` webhook endpoint, like core's proxy engine: adapters (Express,
 // Nest, Hono, a Worker's fetch) mount it as it is.
+
+import { readBodyLimited } from '../body.js'
 import type { Promisable } from '../cache.js'
 import {
   HTTP_ERROR_CODES,
@@ -150,7 +152,7 @@ export function createStitchWebhookHandler(
     if (request.method !== 'POST') {
       return refusal(405, HTTP_ERROR_CODES.METHOD_NOT_ALLOWED, 'Use POST.', { allow: 'POST' })
     }
-    const body = await readLimited(request, maxBodyBytes)
+    const body = await readBodyLimited(request, maxBodyBytes)
     if (body === undefined) {
       return refusal(
         413,
@@ -307,31 +309,4 @@ function refusal(
 
 function answer(httpAnswer: HttpErrorAnswer): Response {
   return Response.json(httpAnswer.body, { status: httpAnswer.status, headers: httpAnswer.headers })
-}
-
-/** The body's bytes, or `undefined` past `limit` (read no further than that). */
-async function readLimited(request: Request, limit: number): Promise<Uint8Array | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
-  if (declared > limit) return undefined
-  if (!request.body) return new Uint8Array(0)
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel()
-      return undefined
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
 }
