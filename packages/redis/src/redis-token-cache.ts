@@ -56,6 +56,12 @@ return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
 
+/** Sends one command of an operation; see `#send`. */
+type SendCommand = (
+  args: string[],
+  onLateReply?: (reply: string | undefined) => void,
+) => Promise<string | undefined>
+
 interface KeyNames {
   readonly token: string
   readonly lease: string
@@ -164,9 +170,9 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
   }
 
   async get(key: string): Promise<CachedToken | undefined> {
-    return this.#run('get', async (signal) => {
+    return this.#run('get', async (send) => {
       const names = await this.#keyNames(key)
-      const value = await this.#send(['GET', names.token], signal)
+      const value = await send(['GET', names.token])
       if (value === undefined) return undefined
       const token = await this.#codec.open(names.token, value)
       if (token === undefined) {
@@ -180,62 +186,55 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
   async set(key: string, token: CachedToken): Promise<void> {
     // Nothing outlives its token: an expired one is not written at all.
     if (token.expiresAt <= Date.now()) return
-    await this.#run('set', async (signal) => {
+    await this.#run('set', async (send) => {
       const names = await this.#keyNames(key)
       const value = await this.#codec.seal(names.token, token)
       const ttlMs = Math.floor(token.expiresAt - Date.now())
       if (ttlMs <= 0) return
-      await this.#send(['SET', names.token, value, 'PX', String(ttlMs)], signal)
+      await send(['SET', names.token, value, 'PX', String(ttlMs)])
       const lease = this.#leases.get(key)
       if (lease) lease.wrote = true
     })
   }
 
   async delete(key: string, accessToken?: string): Promise<void> {
-    await this.#run('delete', async (signal) => {
+    await this.#run('delete', async (send) => {
       const names = await this.#keyNames(key)
       // Lua cannot decrypt, so "still this token" is checked on the value's fingerprint prefix.
       const expected = accessToken === undefined ? '' : await this.#codec.valuePrefix(accessToken)
-      await this.#send(
-        ['EVAL', DELETE_SCRIPT, '2', names.token, names.lease, expected, WRITTEN],
-        signal,
-      )
+      await send(['EVAL', DELETE_SCRIPT, '2', names.token, names.lease, expected, WRITTEN])
     })
   }
 
   async acquireLease(key: string, ttlMs: number): Promise<TokenCacheLease | undefined> {
-    return this.#run('lease', async (signal) => {
+    return this.#run('lease', async (send) => {
       const names = await this.#keyNames(key)
       const id = randomId()
       const ttl = String(Math.max(1, Math.ceil(ttlMs)))
-      const reply = await this.#send(['SET', names.lease, id, 'NX', 'PX', ttl], signal)
-      if (reply === undefined) return undefined
-      if (signal.aborted) {
+      const reply = await send(['SET', names.lease, id, 'NX', 'PX', ttl], (lateReply) => {
+        if (lateReply === undefined) return
         // Granted after the caller gave up: hand it back rather than block the fleet until it
         // expires.
         this.#client
           .sendCommand(['EVAL', RELEASE_SCRIPT, '1', names.lease, id, '0', WRITTEN])
           .catch(() => {})
-        return undefined
-      }
+      })
+      if (reply === undefined) return undefined
       const held: HeldLease = { id, wrote: false }
       this.#leases.set(key, held)
       let released = false
       return {
         renew: async (nextTtlMs) => {
           if (released) return false
-          const reply = await this.#run('lease', (renewSignal) =>
-            this.#send(
-              [
-                'EVAL',
-                RENEW_SCRIPT,
-                '1',
-                names.lease,
-                id,
-                String(Math.max(1, Math.ceil(nextTtlMs))),
-              ],
-              renewSignal,
-            ),
+          const reply = await this.#run('lease', (send) =>
+            send([
+              'EVAL',
+              RENEW_SCRIPT,
+              '1',
+              names.lease,
+              id,
+              String(Math.max(1, Math.ceil(nextTtlMs))),
+            ]),
           )
           return reply === '1'
         },
@@ -244,11 +243,8 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
           released = true
           if (this.#leases.get(key) === held) this.#leases.delete(key)
           const holdMs = held.wrote ? this.#options.leaseHoldAfterWriteMs : 0
-          await this.#run('release', (releaseSignal) =>
-            this.#send(
-              ['EVAL', RELEASE_SCRIPT, '1', names.lease, id, String(holdMs), WRITTEN],
-              releaseSignal,
-            ),
+          await this.#run('release', (send) =>
+            send(['EVAL', RELEASE_SCRIPT, '1', names.lease, id, String(holdMs), WRITTEN]),
           )
         },
       }
@@ -314,12 +310,13 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
   }
 
   /**
-   * Runs one operation under the time limit. Whatever goes wrong becomes a RedisTokenCacheError;
-   * the outcome updates the available/unavailable state.
+   * Runs one operation: whatever goes wrong becomes a RedisTokenCacheError, and the outcome
+   * updates the available/unavailable state. Each command it sends is bounded by
+   * `operationTimeoutMs`; our own hashing and encryption are not, they are not Redis's time.
    */
   async #run<T>(
     operation: RedisTokenCacheOperation,
-    work: (signal: AbortSignal) => Promise<T>,
+    work: (send: SendCommand) => Promise<T>,
   ): Promise<T> {
     if (this.#closed) {
       throw new RedisTokenCacheError('The Redis token cache is closed', {
@@ -327,25 +324,8 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
         operation,
       })
     }
-    const limitMs = this.#options.operationTimeoutMs
-    const controller = new AbortController()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort()
-        reject(
-          new RedisTokenCacheError(`Redis did not answer the ${operation} within ${limitMs} ms`, {
-            redisCode: REDIS_TOKEN_CACHE_ERROR_CODES.TIMEOUT,
-            operation,
-          }),
-        )
-      }, limitMs)
-    })
-    const pending = work(controller.signal)
-    // The losing side of the race must not become an unhandled rejection.
-    pending.catch(() => {})
     try {
-      const result = await Promise.race([pending, deadline])
+      const result = await work((args, onLateReply) => this.#send(operation, args, onLateReply))
       this.#markAvailable()
       return result
     } catch (error) {
@@ -353,13 +333,56 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
         error instanceof RedisTokenCacheError ? error : unavailableError(operation, error)
       this.#markUnavailable(operation, failure)
       throw failure
+    }
+  }
+
+  /**
+   * Sends one command under the time limit. A reply that comes after we gave up goes to
+   * `onLateReply`, for commands whose effect must be undone.
+   */
+  async #send(
+    operation: RedisTokenCacheOperation,
+    args: string[],
+    onLateReply?: (reply: string | undefined) => void,
+  ): Promise<string | undefined> {
+    const limitMs = this.#options.operationTimeoutMs
+    const controller = new AbortController()
+    let answered = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      const giveUp = () => {
+        if (answered) return
+        controller.abort()
+        reject(
+          new RedisTokenCacheError(`Redis did not answer the ${operation} within ${limitMs} ms`, {
+            redisCode: REDIS_TOKEN_CACHE_ERROR_CODES.TIMEOUT,
+            operation,
+          }),
+        )
+      }
+      // Node runs due timers before it reads sockets: after a stall of our own process (a busy
+      // event loop, a loaded machine) the reply may be waiting unread. Read it first, then decide.
+      timer = setTimeout(() => setImmediate(giveUp), limitMs)
+    })
+    const roundTrip = this.#roundTrip(args, controller.signal).finally(() => {
+      answered = true
+    })
+    // The losing side of the race must not become an unhandled rejection.
+    roundTrip.then(
+      (reply) => {
+        if (controller.signal.aborted) onLateReply?.(reply)
+      },
+      () => {},
+    )
+    try {
+      return await Promise.race([roundTrip, deadline])
     } finally {
       clearTimeout(timer)
     }
   }
 
-  /** Sends one command; fails at once when the client is disconnected. Replies come as text. */
-  async #send(args: string[], signal: AbortSignal): Promise<string | undefined> {
+  /** One command and its reply, as text; fails at once when the client is disconnected. */
+  async #roundTrip(args: string[], signal: AbortSignal): Promise<string | undefined> {
     if (!this.#client.isReady && this.#connecting) await this.#connecting
     if (!this.#client.isReady) {
       // Checked here too for clients we don't own, whose offline queue may be enabled.

@@ -218,6 +218,37 @@ describe('a slow Redis', () => {
     await cache.close()
   })
 
+  it('takes a reply that came in while our own process was stalled, rather than timing out', async () => {
+    // A busy or descheduled process (a loaded CI box, a long synchronous task) runs its timers
+    // before it reads its sockets: Redis answered in time, only we looked late.
+    const client = await connect(server.url)
+    const cache = createRedisTokenCache({
+      client,
+      encryptionKey,
+      keyPrefix: 'stalled:',
+      operationTimeoutMs: 50,
+    })
+    const key = contractKey()
+    const token = contractToken()
+    await cache.set(key, token)
+    const send = client.sendCommand.bind(client)
+    client.sendCommand = ((...args: Parameters<typeof send>) => {
+      const reply = send(...args)
+      // Queued after node-redis's own write: the command is on the wire, its reply not yet read.
+      setImmediate(() => {
+        const until = performance.now() + 300
+        while (performance.now() < until) {
+          // busy: no timers, no I/O
+        }
+      })
+      return reply
+    }) as typeof send
+    expect(await cache.get(key)).toMatchObject({ accessToken: token.accessToken })
+    expect(cache.available).toBe(true)
+    await cache.close()
+    client.destroy()
+  })
+
   it('never stalls getToken: a cold client gets its token while Redis is frozen', async () => {
     const sim: StitchSimulator = await startStitchSimulator({
       clients: [
