@@ -3,16 +3,18 @@
 // core's browser-safe proxy on /stitch/*. edge/test/workerd.test.ts bundles it with esbuild
 // and runs it in workerd against the simulator.
 import {
-  createPaymentRequestOperation,
   createStitchAuth,
   createStitchProxyHandler,
   defineOperations,
   isStitchAuthError,
-  paymentRequestStatusOperation,
   type StitchAuth,
   type StitchProxyHandler,
   toHttpErrorAnswer,
 } from '@stitch-auth/core'
+import {
+  createPaymentRequestOperation,
+  paymentRequestStatusOperation,
+} from '@stitch-auth/core/proxy'
 
 export interface Env {
   STITCH_CLIENT_ID: string

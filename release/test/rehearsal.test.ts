@@ -246,21 +246,15 @@ describe('publishing', () => {
 })
 
 describe('consumers', () => {
-  it('an ESM consumer gets a token and calls the API', async () => {
-    const before = sim.apiRequests.length
+  it('an ESM consumer gets a token, calls the API and serves the proxy handler', async () => {
+    const before = { api: sim.apiRequests.length, payments: sim.paymentRequests.length }
     const { stdout } = await run(process.execPath, ['smoke.mjs'], {
       cwd: projects.core.dir,
       env: simEnv(),
       timeoutMs: 60_000,
     })
-    expect(JSON.parse(stdout)).toMatchObject({
-      entry: expect.stringMatching(/node_modules\/@stitch-auth\/core\/dist\/index\.js$/),
-      tokenType: 'Bearer',
-      scopes: ['client_paymentrequest'],
-      cached: true,
-      api: { __typename: 'Query' },
-    })
-    expectOneApiCallSince(before, 'Smoke')
+    const result = expectCoreSmoke(before, stdout)
+    expect(result.entry).toMatch(/node_modules\/@stitch-auth\/core\/dist\/index\.js$/)
   })
 
   it('a CommonJS consumer require()s the CJS build (ky bundled) and gets a token', async () => {
@@ -504,23 +498,45 @@ describe('Hono runtime matrix: the same app through app.request()', () => {
   })
 })
 
+/** One token, the GraphQL call, then a payment request through core's proxy handler. */
+function expectCoreSmoke(before: { api: number; payments: number }, stdout: string) {
+  const result = JSON.parse(stdout) as {
+    runtime: string
+    entry: string
+    proxy: { body: { data: { id: string } } }
+  }
+  expect(result).toMatchObject({
+    tokenType: 'Bearer',
+    scopes: ['client_paymentrequest'],
+    cached: true,
+    api: { __typename: 'Query' },
+    proxy: { status: 200, body: { data: { id: expect.any(String), url: expect.any(String) } } },
+  })
+  expect(sim.apiRequests.slice(before.api)).toEqual(
+    ['Smoke', 'CreatePaymentRequest'].map((operationName) =>
+      expect.objectContaining({ clientId: CLIENT.clientId, operationName, outcome: 'ok' }),
+    ),
+  )
+  // The amount is the server's (resolveAmount), not the 1 the browser sent.
+  expect(sim.paymentRequests.slice(before.payments)).toEqual([
+    expect.objectContaining({
+      id: result.proxy.body.data.id,
+      amount: { quantity: '150.00', currency: 'ZAR' },
+      payerReference: 'order-42',
+    }),
+  ])
+  return result
+}
+
 describe('core runtime matrix', () => {
   const smoke = async (command: string, args: string[], env: Record<string, string> = {}) => {
-    const before = sim.apiRequests.length
+    const before = { api: sim.apiRequests.length, payments: sim.paymentRequests.length }
     const { stdout } = await run(command, args, {
       cwd: projects.core.dir,
       env: { ...simEnv(), ...env },
       timeoutMs: 90_000,
     })
-    const result = JSON.parse(stdout) as { runtime: string; entry: string }
-    expect(result).toMatchObject({
-      tokenType: 'Bearer',
-      scopes: ['client_paymentrequest'],
-      cached: true,
-      api: { __typename: 'Query' },
-    })
-    expectOneApiCallSince(before, 'Smoke')
-    return result
+    return expectCoreSmoke(before, stdout)
   }
 
   it(`Node ${process.versions.node.split('.')[0]} (the Node running the tests)`, async () => {
@@ -568,22 +584,18 @@ describe('core runtime matrix', () => {
     const core = `npm:@stitch-auth/core@${version('@stitch-auth/core')}`
     writeFileSync(
       join(dir, 'deno.json'),
-      JSON.stringify({ imports: { '@stitch-auth/core': core } }),
+      JSON.stringify({
+        imports: { '@stitch-auth/core': core, '@stitch-auth/core/proxy': `${core}/proxy` },
+      }),
     )
-    const before = sim.apiRequests.length
+    const before = { api: sim.apiRequests.length, payments: sim.paymentRequests.length }
     const { stdout } = await run(
       DENO,
       // --min-dep-age=0: Deno 2.9 skips versions published less than a day ago by default.
       ['run', '--min-dep-age=0', '--allow-env', '--allow-net', '--allow-read', 'smoke.mjs'],
       { cwd: dir, env: { ...simEnv(), ...denoEnv() }, timeoutMs: 180_000 },
     )
-    const result = JSON.parse(stdout) as { runtime: string; entry: string }
-    expect(result).toMatchObject({
-      tokenType: 'Bearer',
-      cached: true,
-      api: { __typename: 'Query' },
-    })
-    expectOneApiCallSince(before, 'Smoke')
+    const result = expectCoreSmoke(before, stdout)
     expect(result.entry).toMatch(/\/npm\/.+\/@stitch-auth\/core\/[^/]+\/dist\/index\.js$/)
     expect(result.entry).not.toContain('node_modules')
   }, 240_000)

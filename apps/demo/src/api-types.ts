@@ -1,5 +1,5 @@
 // The JSON the demo's servers send the checkout page. Types only: the page imports them too.
-import type { PaymentRequestStatus } from '@stitch-auth/core'
+import type { PaymentRequestStatus } from '@stitch-auth/core/proxy'
 
 export type AppName = 'express' | 'nestjs'
 

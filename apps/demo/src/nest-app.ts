@@ -18,10 +18,10 @@ import {
 import { NestFactory } from '@nestjs/core'
 import {
   isStitchAuthError,
-  type PaymentRequestStatus,
   STITCH_AUTH_ERROR_CODES,
   type StitchAuthOptions,
 } from '@stitch-auth/core'
+import { type PaymentRequestStatus } from '@stitch-auth/core/proxy'
 import {
   CurrentStitchToken,
   StitchAuthExceptionFilter,

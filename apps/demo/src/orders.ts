@@ -1,7 +1,7 @@
 // The shop's orders, in memory, keyed by payment request id: created with the payment request,
 // then moved on by Stitch's webhooks alone. `GET /api/orders/:id` answers from here, so the
 // checkout page learns an order is paid without a call to Stitch.
-import type { PaymentRequestStatus } from '@stitch-auth/core'
+import type { PaymentRequestStatus } from '@stitch-auth/core/proxy'
 import type { ShopOrder } from './api-types.js'
 
 // Stitch's names for a payment request's state (`state.__typename` of a `payment` event).

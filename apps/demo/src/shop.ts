@@ -1,14 +1,12 @@
 // The shop's catalogue and the Stitch operations its checkout page may call. Everything that
 // decides where money goes (beneficiary, amount) lives here, on the server.
+import { defineOperation, defineOperations, exposeOperation } from '@stitch-auth/core'
+import { cancelPaymentRequest } from '@stitch-auth/core/operations'
 import {
   createPaymentRequestOperation,
-  defineOperation,
-  defineOperations,
-  exposeOperation,
   type PaymentBeneficiary,
   paymentRequestStatusOperation,
-} from '@stitch-auth/core'
-import { cancelPaymentRequest } from '@stitch-auth/core/operations'
+} from '@stitch-auth/core/proxy'
 
 export const SHOP = {
   name: 'Karoo Tea Co.',

@@ -1,6 +1,6 @@
 // The checkout page's watch on a payment, on a fake clock: the shop's order store first (what
 // the webhooks filled), Stitch only as the fallback.
-import type { PaymentRequestStatus } from '@stitch-auth/core'
+import type { PaymentRequestStatus } from '@stitch-auth/core/proxy'
 import { describe, expect, it } from 'vitest'
 import {
   FALLBACK_AFTER_MS,

@@ -53,13 +53,6 @@ export {
   type StitchRetryOptions,
 } from './options.js'
 export {
-  createPaymentRequestOperation,
-  type PaymentBeneficiary,
-  type PaymentRequestOperationOptions,
-  type PaymentRequestStatus,
-  paymentRequestStatusOperation,
-} from './proxy/browser-operations.js'
-export {
   createStitchProxyHandler,
   defineOperation,
   defineOperations,

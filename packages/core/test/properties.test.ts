@@ -7,7 +7,6 @@ import { inspect } from 'node:util'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
-  createPaymentRequestOperation,
   createStitchAuth,
   createStitchProxyHandler,
   defineOperations,
@@ -18,6 +17,7 @@ import {
   type StitchAuthOptions,
   StitchTokenRequestError,
 } from '../src/index.js'
+import { createPaymentRequestOperation } from '../src/proxy/index.js'
 
 const TOKEN_URL = 'https://secure.stitch.money/connect/token'
 const B64TOKEN = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/']

@@ -1,15 +1,14 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import {
-  createPaymentRequestOperation,
   defineOperation,
   defineOperations,
   exposeOperation,
   type OperationInput,
   type OperationOutput,
-  paymentRequestStatusOperation,
 } from '../src/index.js'
 import { getPaymentRequest } from '../src/operations/index.js'
+import { createPaymentRequestOperation, paymentRequestStatusOperation } from '../src/proxy/index.js'
 
 const operations = defineOperations({
   createPaymentRequest: createPaymentRequestOperation({

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
-  createPaymentRequestOperation,
   createStitchAuth,
   createStitchProxyHandler,
   defineOperation,
   defineOperations,
-  paymentRequestStatusOperation,
   StitchConfigError,
 } from '../src/index.js'
+import { createPaymentRequestOperation, paymentRequestStatusOperation } from '../src/proxy/index.js'
 import { CLIENT_ID, CLIENT_SECRET, useSimulator } from './simulator.js'
 
 const ctx = useSimulator()

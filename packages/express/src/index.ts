@@ -20,7 +20,6 @@ export {
   type AnyStitchScope,
   type ApiOperationResult,
   type ApiOperationVariables,
-  createPaymentRequestOperation,
   createStitchAuth,
   defineApiOperation,
   defineOperation,
@@ -33,11 +32,8 @@ export {
   isStitchAuthError,
   type OperationInput,
   type OperationOutput,
-  type PaymentBeneficiary,
-  type PaymentRequestOperationOptions,
   PROXY_CSRF_HEADER,
   type ProxyCallContext,
-  paymentRequestStatusOperation,
   STITCH_AUTH_ERROR_CODES,
   StitchApiError,
   type StitchApiOperation,
@@ -58,6 +54,12 @@ export {
   StitchWebhookError,
   type StitchWebhookErrorCode,
 } from '@stitch-auth/core'
+export {
+  createPaymentRequestOperation,
+  type PaymentBeneficiary,
+  type PaymentRequestOperationOptions,
+  paymentRequestStatusOperation,
+} from '@stitch-auth/core/proxy'
 export {
   type StitchErrorHandlerOptions,
   stitchErrorHandler,

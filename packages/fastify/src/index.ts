@@ -29,7 +29,6 @@ export {
   type AnyStitchScope,
   type ApiOperationResult,
   type ApiOperationVariables,
-  createPaymentRequestOperation,
   createStitchAuth,
   defineApiOperation,
   defineOperation,
@@ -42,11 +41,8 @@ export {
   isStitchAuthError,
   type OperationInput,
   type OperationOutput,
-  type PaymentBeneficiary,
-  type PaymentRequestOperationOptions,
   PROXY_CSRF_HEADER,
   type ProxyCallContext,
-  paymentRequestStatusOperation,
   STITCH_AUTH_ERROR_CODES,
   StitchApiError,
   type StitchApiOperation,
@@ -65,6 +61,12 @@ export {
   StitchToken,
   StitchTokenRequestError,
 } from '@stitch-auth/core'
+export {
+  createPaymentRequestOperation,
+  type PaymentBeneficiary,
+  type PaymentRequestOperationOptions,
+  paymentRequestStatusOperation,
+} from '@stitch-auth/core/proxy'
 export {
   type StitchErrorHandler,
   type StitchErrorHandlerOptions,

@@ -3,7 +3,6 @@ export {
   type AnyStitchScope,
   type ApiOperationResult,
   type ApiOperationVariables,
-  createPaymentRequestOperation,
   createStitchAuth,
   defineApiOperation,
   defineOperation,
@@ -16,11 +15,8 @@ export {
   isStitchAuthError,
   type OperationInput,
   type OperationOutput,
-  type PaymentBeneficiary,
-  type PaymentRequestOperationOptions,
   PROXY_CSRF_HEADER,
   type ProxyCallContext,
-  paymentRequestStatusOperation,
   STITCH_AUTH_ERROR_CODES,
   StitchApiError,
   type StitchApiOperation,
@@ -39,6 +35,12 @@ export {
   StitchToken,
   StitchTokenRequestError,
 } from '@stitch-auth/core'
+export {
+  createPaymentRequestOperation,
+  type PaymentBeneficiary,
+  type PaymentRequestOperationOptions,
+  paymentRequestStatusOperation,
+} from '@stitch-auth/core/proxy'
 export {
   type StitchErrorHandlerOptions,
   stitchErrorHandler,

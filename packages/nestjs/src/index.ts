@@ -1,7 +1,6 @@
 export {
   type ApiOperationResult,
   type ApiOperationVariables,
-  createPaymentRequestOperation,
   defineApiOperation,
   defineOperation,
   defineOperations,
@@ -12,7 +11,6 @@ export {
   type HttpErrorCode,
   isStitchAuthError,
   PROXY_CSRF_HEADER,
-  paymentRequestStatusOperation,
   STITCH_AUTH_ERROR_CODES,
   StitchApiError,
   type StitchApiOperation,
@@ -33,6 +31,10 @@ export {
   StitchWebhookError,
   type StitchWebhookErrorCode,
 } from '@stitch-auth/core'
+export {
+  createPaymentRequestOperation,
+  paymentRequestStatusOperation,
+} from '@stitch-auth/core/proxy'
 export type {
   KnownStitchWebhookEvent,
   StitchWebhookDelivery,

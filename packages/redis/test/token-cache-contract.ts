@@ -42,6 +42,11 @@ function randomToken(): string {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/**
+ * The durations of the expiry tests, widened 3×: a remote backend's round trips on a loaded
+ * machine (a cluster, Sentinel) must fit in the margins between them.
+ */
+const slow = (ms: number) => ms * 3
 
 /**
  * The behaviour core relies on from every `TokenCache`: run it for each backend (next-auth's
@@ -94,9 +99,9 @@ export function runTokenCacheContract(
 
     it('misses once the token has expired', async () => {
       const key = contractKey()
-      await cache.set(key, contractToken(150))
+      await cache.set(key, contractToken(slow(150)))
       expect(await cache.get(key)).toBeDefined()
-      await sleep(250)
+      await sleep(slow(250))
       expect(await cache.get(key)).toBeUndefined()
     })
 
@@ -151,10 +156,10 @@ export function runTokenCacheContract(
       it('expire after ttlMs, and a late release leaves the next holder alone', async () => {
         if (!cache.acquireLease || !peer.acquireLease) return expect.fail('acquireLease missing')
         const key = contractKey()
-        const first = await cache.acquireLease(key, 150)
+        const first = await cache.acquireLease(key, slow(150))
         expect(first).toBeDefined()
-        expect(await peer.acquireLease(key, 150)).toBeUndefined()
-        await sleep(250)
+        expect(await peer.acquireLease(key, slow(150))).toBeUndefined()
+        await sleep(slow(250))
         const second = await peer.acquireLease(key, 10_000)
         expect(second).toBeDefined()
         await first!.release()
@@ -166,14 +171,14 @@ export function runTokenCacheContract(
       it('renew keeps a lease past its ttlMs, and fails once the lease has run out', async () => {
         if (!cache.acquireLease || !peer.acquireLease) return expect.fail('acquireLease missing')
         const key = contractKey()
-        const lease = await cache.acquireLease(key, 200)
+        const lease = await cache.acquireLease(key, slow(200))
         if (!lease?.renew) return expect.fail('renew missing')
-        await sleep(120)
-        expect(await lease.renew(400)).toBe(true)
-        await sleep(200)
+        await sleep(slow(120))
+        expect(await lease.renew(slow(400))).toBe(true)
+        await sleep(slow(200))
         // Past the first ttlMs: still held, thanks to the renewal.
         expect(await peer.acquireLease(key, 10_000)).toBeUndefined()
-        await sleep(300)
+        await sleep(slow(300))
         expect(await lease.renew(10_000)).toBe(false)
         const next = await peer.acquireLease(key, 10_000)
         expect(next).toBeDefined()

@@ -3,7 +3,7 @@
 // Stitch itself only as a fallback, when no webhook has settled the order for FALLBACK_AFTER_MS
 // (a lost or refused delivery). Without webhooks it asks Stitch every STATUS_EVERY_MS.
 // No DOM here: the page passes its functions in, and the unit test its fakes.
-import type { PaymentRequestStatus } from '@stitch-auth/core'
+import type { PaymentRequestStatus } from '@stitch-auth/core/proxy'
 
 export const ORDER_EVERY_MS = 1000
 export const FALLBACK_AFTER_MS = 6000

@@ -1,8 +1,8 @@
 /**
  * The browser-safe proxy: a Web `Request` → `Response` handler that serves only the operations
- * you define, and ready-made operations for "Pay with Stitch". The root entry re-exports all of
- * it too, for now; import it from here so the root can stop loading the payment-request
- * factories (they bring zod and the operations catalog) when an app only needs tokens.
+ * you define, and ready-made operations for "Pay with Stitch". The handler is on the root entry
+ * too; the ready-made operations are only here, so an app that only needs tokens never loads
+ * what they bring (zod and the operations catalog).
  *
  * @packageDocumentation
  */
