@@ -7,6 +7,7 @@ export default defineConfig(
     entry: {
       index: 'src/index.ts',
       node: 'src/node.ts',
+      opentelemetry: 'src/opentelemetry/index.ts',
       operations: 'src/operations/index.ts',
       proxy: 'src/proxy/index.ts',
       webhooks: 'src/webhooks/index.ts',

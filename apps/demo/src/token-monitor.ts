@@ -164,6 +164,13 @@ export class TokenMonitor {
             : `Dropped token ${event.tokenPreview}`,
         )
         return
+      case 'credentialsRotated':
+        this.note(
+          app,
+          'warn',
+          'Stitch refused the client secret; read it again, found a rotated one, and retried with it',
+        )
+        return
       case 'cacheError':
         this.note(app, 'error', `The token cache failed (${event.operation})`)
         return

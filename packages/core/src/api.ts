@@ -85,6 +85,8 @@ export async function postGraphQL(options: {
   sensitive: readonly string[]
   /** Files to send as a GraphQL multipart request, by their dot path in `variables`. */
   files?: ReadonlyMap<string, Blob> | undefined
+  /** Extra headers (the trace context); they never replace `authorization` or `accept`. */
+  headers?: Record<string, string> | undefined
 }): Promise<GraphQLExchange> {
   const payload = {
     query: options.query,
@@ -99,13 +101,18 @@ export async function postGraphQL(options: {
       ...(options.files && options.files.size > 0
         ? { body: multipartBody(payload, options.files) }
         : { json: payload }),
-      headers: { authorization: options.authorization, accept: 'application/json' },
+      headers: {
+        ...options.headers,
+        authorization: options.authorization,
+        accept: 'application/json',
+      },
     },
     {
       fetch: options.fetch,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       noAnswer: (failure) => apiUnavailable(failure, options),
+      sensitive: [options.authorization.replace(/^Bearer /i, '')],
     },
   )
   const text = await response.text()

@@ -8,6 +8,13 @@ import type { Secret } from './redact.js'
 /** A private key as Stitch hands it out (PEM), as a JWK, or already imported. */
 export type PrivateKeyInput = string | JWK | WebCryptoKey
 
+/**
+ * A credential, or a function that returns the current one (sync or async, e.g. from a secrets
+ * manager). A function is called for every token request and its answer is not kept after it,
+ * so a rotated credential is picked up without a restart.
+ */
+export type CredentialSource<T> = T | (() => T | Promise<T>)
+
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 
 /** How long a client assertion is valid: long enough for clock drift, short enough to be useless if caught. */
@@ -22,28 +29,87 @@ export interface ClientAuthenticationContext {
 }
 
 /**
- * A client authentication method: returns the form parameters that prove who the client is.
- * Called for every attempt, so a private-key client signs a fresh assertion each time.
+ * A client authentication method. `read()` gives the credential one token request uses (all
+ * its attempts); with a credential function it asks the function again each time.
  */
 export interface ClientAuthentication {
   readonly method: 'client_secret_post' | 'private_key_jwt'
-  credentials(context: ClientAuthenticationContext): Promise<Record<string, string>>
+  /** Whether the credential comes from a function, so that it can change between reads. */
+  readonly rotatable: boolean
+  read(): Promise<ClientCredential>
+}
+
+/** The credential of one token request. */
+export interface ClientCredential {
+  /** The form parameters that prove who the client is; a fresh assertion on every call. */
+  parameters(context: ClientAuthenticationContext): Promise<Record<string, string>>
+  /** Text that must never be echoed back from an answer (the secret itself). */
+  readonly sensitive: readonly string[]
+  /** Whether `other` holds the same secret or key: a re-read that changed nothing. */
+  sameAs(other: ClientCredential): boolean
 }
 
 /** Authenticates with the client secret in the request body, as Stitch documents. */
-export function clientSecretPost(secret: Secret): ClientAuthentication {
+export function clientSecretPost(source: Secret<CredentialSource<string>>): ClientAuthentication {
+  const given = source.reveal()
+  const toCredential = (secret: string): ClientCredential => ({
+    parameters: async () => ({ client_secret: secret }),
+    sensitive: [secret],
+    sameAs: (other) => other.sensitive[0] === secret,
+  })
+  if (typeof given !== 'function') {
+    const credential = toCredential(given)
+    return { method: 'client_secret_post', rotatable: false, read: async () => credential }
+  }
   return {
     method: 'client_secret_post',
-    credentials: async () => ({ client_secret: secret.reveal() }),
+    rotatable: true,
+    read: async () => {
+      const secret = await readSource(given, 'clientSecret')
+      if (typeof secret !== 'string' || secret === '') {
+        throw new StitchConfigError([
+          `"clientSecret" (a function) returned ${describeValue(secret)}; it must return the client secret, a non-empty string`,
+        ])
+      }
+      return toCredential(secret)
+    },
   }
 }
 
 /** Authenticates with an RS256 client assertion signed by the client's private key. */
-export function privateKeyJwt(key: Secret<PrivateKeyInput>, keyId?: string): ClientAuthentication {
+export function privateKeyJwt(
+  source: Secret<CredentialSource<PrivateKeyInput>>,
+  keyId?: string,
+): ClientAuthentication {
+  const given = source.reveal()
+  if (typeof given !== 'function') {
+    // Imported once, with the first assertion, and kept: the key never changes.
+    const credential = keyCredential(given, keyId)
+    return { method: 'private_key_jwt', rotatable: false, read: async () => credential }
+  }
+  return {
+    method: 'private_key_jwt',
+    rotatable: true,
+    read: async () => {
+      const key = await readSource(given, 'privateKey')
+      const problems = checkPrivateKey(key)
+      if (problems.length > 0) {
+        throw new StitchConfigError(
+          problems.map((problem) => `"privateKey" (a function) returned a key that ${problem}`),
+        )
+      }
+      return keyCredential(key as PrivateKeyInput, keyId)
+    },
+  }
+}
+
+const keyValues = new WeakMap<ClientCredential, PrivateKeyInput>()
+
+function keyCredential(key: PrivateKeyInput, keyId: string | undefined): ClientCredential {
   let imported: Promise<WebCryptoKey> | undefined
   // A failed import is not kept: the next attempt tries again and reports the error again.
   const signingKey = (signer: ClientAssertionSigner) =>
-    (imported ??= signer.importPrivateKey(key.reveal()).catch((error: unknown) => {
+    (imported ??= signer.importPrivateKey(key).catch((error: unknown) => {
       imported = undefined
       // A key that passed the shape check but will not import is a configuration problem:
       // retrying cannot help, and the message must not echo the key.
@@ -52,9 +118,8 @@ export function privateKeyJwt(key: Secret<PrivateKeyInput>, keyId?: string): Cli
         `"privateKey" could not be imported as an RS256 signing key (${reason}); check it is the RSA private key Stitch issued, in PKCS#8 form`,
       ])
     }))
-  return {
-    method: 'private_key_jwt',
-    async credentials({ clientId, audience, now }) {
+  const credential: ClientCredential = {
+    async parameters({ clientId, audience, now }) {
       // Loaded here, not at the top: the code that needs jose costs a secret client nothing.
       const signer = await import('./client-assertion.js')
       const assertion = await signer.signClientAssertion(await signingKey(signer), {
@@ -66,7 +131,43 @@ export function privateKeyJwt(key: Secret<PrivateKeyInput>, keyId?: string): Cli
       })
       return { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: assertion }
     },
+    sensitive: [],
+    sameAs: (other) => sameKey(key, keyValues.get(other)),
   }
+  keyValues.set(credential, key)
+  return credential
+}
+
+function sameKey(a: PrivateKeyInput, b: PrivateKeyInput | undefined): boolean {
+  if (b === undefined) return false
+  if (a === b) return true
+  if (typeof a === 'string' || typeof b === 'string') {
+    return typeof a === 'string' && typeof b === 'string' && a.trim() === b.trim()
+  }
+  if (isCryptoKey(a) || isCryptoKey(b)) return false
+  // JWKs: the private exponent and modulus are the key.
+  const [x, y] = [a as JWK, b as JWK]
+  return x.d === y.d && x.n === y.n
+}
+
+/**
+ * Calls a credential function. What it throws becomes a config error naming only its type: a
+ * secrets manager's message may quote what it was asked for.
+ */
+async function readSource<T>(read: () => T | Promise<T>, option: string): Promise<unknown> {
+  try {
+    return await read()
+  } catch (error) {
+    const reason = error instanceof Error ? error.name : typeof error
+    throw new StitchConfigError([
+      `"${option}" (a function) threw ${reason === 'Error' ? 'an Error' : `a ${reason}`}, so no token was requested; log the error inside your function to see why`,
+    ])
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === '') return 'an empty string'
+  return value === null ? 'null' : typeof value
 }
 
 type ClientAssertionSigner = typeof import('./client-assertion.js')

@@ -17,6 +17,12 @@ import {
 } from './options.js'
 import { inspectSymbol } from './redact.js'
 import type { AnyStitchScope, StitchScope } from './scopes.js'
+import {
+  describeOperation,
+  type StitchApiCallTrace,
+  type StitchTelemetryHooks,
+  traced,
+} from './telemetry.js'
 import type { StitchToken } from './token.js'
 import { TokenManager } from './token-manager.js'
 
@@ -51,12 +57,20 @@ export class StitchAuth<TScope extends string = StitchScope, TGranted extends st
   readonly #publicOptions: ResolvedStitchAuthOptions
   readonly #events = new EventHub()
   readonly #tokens: TokenManager
+  readonly #telemetry: StitchTelemetryHooks | undefined
 
   constructor(options: StitchAuthOptions<TScope>) {
     this.#options = resolveOptions(options)
     this.#publicOptions = publicOptions(this.#options)
     if (this.#options.onEvent) this.#events.subscribe(this.#options.onEvent)
-    this.#tokens = new TokenManager(this.#options, this.#events)
+    this.#telemetry = this.#options.telemetry?.attach({
+      clientId: this.#options.clientId,
+      tokenUrl: this.#options.tokenUrl,
+      apiUrl: this.#options.apiUrl,
+      sharedCache: this.#options.cache !== undefined,
+      tokens: () => this.#tokens.liveTokens(),
+    })
+    this.#tokens = new TokenManager(this.#options, this.#events, this.#telemetry)
   }
 
   /** The client id (not secret). */
@@ -143,11 +157,22 @@ export class StitchAuth<TScope extends string = StitchScope, TGranted extends st
     options: GraphQLCallOptions<TScope>,
     files: ReadonlyMap<string, Blob> | undefined,
   ): Promise<unknown> {
+    const trace = this.#telemetry?.apiCall?.({
+      scopes: options.scopes ?? this.#options.defaultScopes?.scopes,
+      ...describeOperation(query, options.operationName),
+    })
+    return traced(trace, () => this.#send(query, variables, options, files, trace))
+  }
+
+  async #send(
+    query: string,
+    variables: Record<string, unknown> | undefined,
+    options: GraphQLCallOptions<TScope>,
+    files: ReadonlyMap<string, Blob> | undefined,
+    trace: StitchApiCallTrace | undefined,
+  ): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
-      const token = await this.getToken(
-        options.scopes,
-        options.signal ? { signal: options.signal } : undefined,
-      )
+      const token = await this.#tokens.getToken(options.scopes, options.signal, trace?.context)
       const exchange = await postGraphQL({
         url: this.#options.apiUrl,
         fetch: this.#options.fetch,
@@ -159,8 +184,11 @@ export class StitchAuth<TScope extends string = StitchScope, TGranted extends st
         signal: options.signal,
         sensitive: [token.accessToken],
         files,
+        headers: trace?.headers?.(),
       })
+      trace?.answered?.(exchange.status)
       if (exchange.unauthenticated && attempt === 1) {
+        trace?.reauthenticating?.()
         await this.#tokens.invalidate(token, 'unauthenticated')
         continue
       }
@@ -189,6 +217,7 @@ export class StitchAuth<TScope extends string = StitchScope, TGranted extends st
    * later calls fail with `STITCH_AUTH_CLIENT_CLOSED`. Nothing keeps the process alive after.
    */
   async close(): Promise<void> {
+    if (!this.#tokens.closed) this.#telemetry?.close?.()
     this.#tokens.close()
     this.#events.clear()
   }

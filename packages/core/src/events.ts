@@ -57,6 +57,15 @@ export type StitchAuthEvent =
       reason: 'manual' | 'unauthenticated'
     }
   | {
+      /**
+       * Stitch answered `invalid_client`, and the credential function then returned another
+       * secret or key than the one refused: the request is retried once with it.
+       */
+      type: 'credentialsRotated'
+      scopes: readonly string[]
+      method: 'client_secret_post' | 'private_key_jwt'
+    }
+  | {
       type: 'cacheError'
       operation: 'get' | 'set' | 'delete' | 'lease'
       error: unknown

@@ -19,7 +19,7 @@ export {
   type GraphQLCallOptions,
   StitchAuth,
 } from './client.js'
-export type { PrivateKeyInput } from './client-auth.js'
+export type { CredentialSource, PrivateKeyInput } from './client-auth.js'
 export {
   HTTP_ERROR_CODES,
   type HttpErrorAnswer,
@@ -77,6 +77,17 @@ export {
   STITCH_SCOPES,
   type StitchScope,
 } from './scopes.js'
+export type {
+  StitchApiCallStart,
+  StitchApiCallTrace,
+  StitchTelemetry,
+  StitchTelemetryClient,
+  StitchTelemetryError,
+  StitchTelemetryHooks,
+  StitchTelemetryToken,
+  StitchTokenRequestStart,
+  StitchTokenRequestTrace,
+} from './telemetry.js'
 export { type CachedToken, StitchToken } from './token.js'
 export {
   buildTokenRequest,

@@ -1,14 +1,18 @@
-import type { ClientAuthentication } from './client-auth.js'
+import { untilAborted } from './abort.js'
+import type { ClientAuthentication, ClientCredential } from './client-auth.js'
 import {
   abortError,
   STITCH_AUTH_ERROR_CODES,
   StitchAuthError,
+  StitchConfigError,
   StitchEndpointUnavailableError,
+  StitchTokenRequestError,
 } from './errors.js'
 import type { EventHub } from './events.js'
 import { exchange, type NoAnswer } from './network.js'
 import type { InternalStitchAuthOptions } from './options.js'
 import type { NormalizedScopes } from './scopes.js'
+import type { StitchTokenRequestTrace } from './telemetry.js'
 import type { CachedToken } from './token.js'
 import { buildTokenRequest, parseTokenResponse } from './token-request.js'
 
@@ -59,6 +63,8 @@ export interface MintContext {
   flight: Flight
   /** Aborts when the client closes. */
   signal: AbortSignal
+  /** The request's telemetry, when the client has some. */
+  trace?: StitchTokenRequestTrace | undefined
 }
 
 export interface MintResult {
@@ -74,13 +80,39 @@ export interface MintResult {
 export async function mintToken(context: MintContext): Promise<MintResult> {
   const { options, signal } = context
   const deadline = Date.now() + options.deadlineMs
+  let credential = await readCredential(context, deadline)
+  let reread = false
   for (let attempt = 1; ; attempt++) {
     let failure: StitchAuthError
     try {
-      const token = await requestOnce(context, Math.max(1, deadline - Date.now()))
+      const token = await requestOnce(context, credential, Math.max(1, deadline - Date.now()))
       return { token, attempts: attempt }
     } catch (error) {
       if (signal.aborted) throw closedError(signal)
+      // A refused secret may have been rotated since we read it: read it once more, and retry
+      // once if it changed. Unchanged, the refusal stands; a second refusal is final.
+      if (!reread && context.auth.rotatable && isInvalidClient(error)) {
+        reread = true
+        const current = await readCredential(context, deadline)
+        if (!current.sameAs(credential)) {
+          credential = current
+          if (context.events.active) {
+            context.events.emit({
+              type: 'credentialsRotated',
+              scopes: context.scopes.scopes,
+              method: context.auth.method,
+            })
+          }
+          context.trace?.retrying?.({
+            attempt,
+            delayMs: 0,
+            retryAfter: false,
+            status: error.upstreamStatus,
+            error,
+          })
+          continue
+        }
+      }
       if (!(error instanceof StitchAuthError) || !error.retryable) throw error
       failure = error
     }
@@ -121,6 +153,13 @@ export async function mintToken(context: MintContext): Promise<MintResult> {
         error: failure,
       })
     }
+    context.trace?.retrying?.({
+      attempt,
+      delayMs,
+      retryAfter: retryAfterMs !== undefined,
+      status,
+      error: failure,
+    })
     try {
       await context.flight.sleep(delayMs, signal)
     } catch {
@@ -138,11 +177,36 @@ function closedError(signal: AbortSignal): StitchAuthError {
   return signal.reason instanceof StitchAuthError ? signal.reason : abortError(signal)
 }
 
-async function requestOnce(context: MintContext, remainingMs: number): Promise<CachedToken> {
-  const { options, auth } = context
+const isInvalidClient = (error: unknown): error is StitchTokenRequestError =>
+  error instanceof StitchTokenRequestError && error.error === 'invalid_client'
+
+/**
+ * Reads the credential for this request. A credential function is the user's code (a secrets
+ * manager call): it is bounded by the request's deadline and by the client closing.
+ */
+async function readCredential(context: MintContext, deadline: number): Promise<ClientCredential> {
+  const { auth, options, signal } = context
+  if (!auth.rotatable) return auth.read()
+  const limitMs = Math.max(1, deadline - Date.now())
+  const timeout = AbortSignal.timeout(limitMs)
+  return untilAborted(auth.read(), AbortSignal.any([signal, timeout]), () =>
+    signal.aborted
+      ? closedError(signal)
+      : new StitchConfigError([
+          `"${auth.method === 'client_secret_post' ? 'clientSecret' : 'privateKey'}" (a function) did not return within ${limitMs} ms (deadlineMs is ${options.deadlineMs}), so no token was requested`,
+        ]),
+  )
+}
+
+async function requestOnce(
+  context: MintContext,
+  credential: ClientCredential,
+  remainingMs: number,
+): Promise<CachedToken> {
+  const { options } = context
   const timeoutMs = Math.min(options.attemptTimeoutMs, remainingMs)
   // A fresh signature (and jti) for every attempt: assertions are single-use.
-  const credentials = await auth.credentials({
+  const credentials = await credential.parameters({
     clientId: options.clientId,
     audience: options.audience,
     now: options.now(),
@@ -164,13 +228,14 @@ async function requestOnce(context: MintContext, remainingMs: number): Promise<C
       timeoutMs,
       signal: context.signal,
       noAnswer: (failure) => unanswered(failure, context, timeoutMs),
+      sensitive: credential.sensitive,
     },
   )
+  context.trace?.answered?.(response.status)
   return parseTokenResponse(response, {
     requested: context.scopes,
     sentAt,
-    sensitive:
-      options.credentials.kind === 'clientSecret' ? [options.credentials.secret.reveal()] : [],
+    sensitive: credential.sensitive,
   })
 }
 

@@ -1,20 +1,28 @@
 import type { Options } from 'ky'
 import { untilAborted } from './abort.js'
+import { scrubServerText } from './redact.js'
 
 type Ky = typeof import('ky')
 
 /**
  * What to keep of a request that got no answer: its low-level cause and a short description
  * (`fetch failed: ECONNREFUSED`). ky's own errors hold the request — headers, body, the
- * Authorization header or the client secret — so they are never kept, only their message.
+ * Authorization header or the client secret — so they are never kept, only their message. An
+ * injected `fetch` may put what it sent in its error's message: `sensitive` (the secret, the
+ * token) is scrubbed from it, and such an error is not kept as the cause.
  */
-export function networkFailure(error: unknown, ky: Ky): { cause: unknown; detail: string } {
+export function networkFailure(
+  error: unknown,
+  ky: Ky,
+  sensitive: readonly string[] = [],
+): { cause: unknown; detail: string } {
   const raw = ky.isNetworkError(error) ? error.cause : error
   if (!(raw instanceof Error)) return { cause: undefined, detail: 'network error' }
   const code = (raw.cause as { code?: unknown } | undefined)?.code
+  const message = scrubServerText(raw.message, sensitive)
   return {
-    cause: ky.isKyError(raw) ? new Error(raw.message) : raw,
-    detail: typeof code === 'string' ? `${raw.message}: ${code}` : raw.message,
+    cause: ky.isKyError(raw) || message !== raw.message ? new Error(message) : raw,
+    detail: typeof code === 'string' ? `${message}: ${code}` : message,
   }
 }
 
@@ -35,6 +43,8 @@ export interface ExchangeOptions {
   signal?: AbortSignal | undefined
   /** The error to throw when no whole answer came. */
   noAnswer: (failure: NoAnswer) => Error
+  /** What the request carries that an error must never show (the secret, the token). */
+  sensitive?: readonly string[]
 }
 
 /** What {@link exchange} sends: the parts of a ky request that describe it. */
@@ -87,7 +97,7 @@ export async function exchange(
   } catch (error) {
     if (callerSignal?.aborted) throw options.noAnswer({ kind: 'aborted' })
     if (timeout.signal.aborted) throw options.noAnswer({ kind: 'timeout' })
-    throw options.noAnswer({ kind: 'network', ...networkFailure(error, ky) })
+    throw options.noAnswer({ kind: 'network', ...networkFailure(error, ky, options.sensitive) })
   } finally {
     clearTimeout(timer)
   }

@@ -1,6 +1,6 @@
 import type { TokenCache } from './cache.js'
 import { isObject, numberProblems, unknownKeysProblem, wrongType } from './checks.js'
-import { checkPrivateKey, type PrivateKeyInput } from './client-auth.js'
+import { type CredentialSource, checkPrivateKey, type PrivateKeyInput } from './client-auth.js'
 import { StitchConfigError } from './errors.js'
 import type { StitchAuthEvent } from './events.js'
 import { Secret } from './redact.js'
@@ -10,6 +10,7 @@ import {
   normalizeScopes,
   type StitchScope,
 } from './scopes.js'
+import type { StitchTelemetry } from './telemetry.js'
 
 export const DEFAULT_TOKEN_URL = 'https://secure.stitch.money/connect/token'
 export const DEFAULT_API_URL = 'https://api.stitch.money/graphql'
@@ -46,14 +47,21 @@ export interface StitchAuthOptions<TScope extends string = StitchScope> {
   clientId: string
   /**
    * The client secret, for secret-based clients. Give this or `privateKey`, not both.
+   *
+   * A function (sync or async) is called for every token request, so a secret rotated in your
+   * secrets manager is used from the next request on, without a restart. When Stitch answers
+   * `invalid_client`, the function is called once more and the request retried once if the
+   * secret changed (a `credentialsRotated` event tells you).
+   * @example clientSecret: () => secrets.get('stitch-client-secret')
    */
-  clientSecret?: string
+  clientSecret?: CredentialSource<string>
   /**
    * The private key of a certificate-based client (`private_key_jwt`): a PEM holding a
    * PKCS#8 `PRIVATE KEY` block (the certificate may sit beside it), an RSA private JWK, or a
-   * `CryptoKey`. Give this or `clientSecret`, not both.
+   * `CryptoKey`. Give this or `clientSecret`, not both. Like `clientSecret`, it may be a
+   * function that returns the current key, called for every token request.
    */
-  privateKey?: PrivateKeyInput
+  privateKey?: CredentialSource<PrivateKeyInput>
   /** Optional `kid` header of the client assertion. */
   keyId?: string
   /**
@@ -140,12 +148,21 @@ export interface StitchAuthOptions<TScope extends string = StitchScope> {
   leaseWaitMs?: number
   /** Listener for events (the same as calling `subscribe`). */
   onEvent?: (event: StitchAuthEvent) => void
+  /**
+   * Traces and metrics of token requests, caches and API calls. Nothing of a tracing library
+   * is loaded without it.
+   * @default none
+   * @example
+   * import { openTelemetry } from '@stitch-auth/core/opentelemetry'
+   * createStitchAuth({ clientId, clientSecret, telemetry: openTelemetry() })
+   */
+  telemetry?: StitchTelemetry
 }
 
 /**
  * The options a client runs with, after validation and defaults (`stitch.options`): frozen, and
- * nothing in it is secret or live. The credentials, `fetch`, `cache`, `now` and `onEvent` stay
- * inside the client.
+ * nothing in it is secret or live. The credentials, `fetch`, `cache`, `now`, `onEvent` and
+ * `telemetry` stay inside the client.
  */
 export interface ResolvedStitchAuthOptions {
   readonly clientId: string
@@ -173,16 +190,17 @@ export interface ResolvedStitchAuthOptions {
  */
 export interface InternalStitchAuthOptions extends ResolvedStitchAuthOptions {
   readonly credentials:
-    | { readonly kind: 'clientSecret'; readonly secret: Secret }
+    | { readonly kind: 'clientSecret'; readonly secret: Secret<CredentialSource<string>> }
     | {
         readonly kind: 'privateKey'
-        readonly key: Secret<PrivateKeyInput>
+        readonly key: Secret<CredentialSource<PrivateKeyInput>>
         readonly keyId?: string
       }
   readonly fetch: typeof globalThis.fetch
   readonly cache: TokenCache | undefined
   readonly now: () => number
   readonly onEvent: ((event: StitchAuthEvent) => void) | undefined
+  readonly telemetry: StitchTelemetry | undefined
 }
 
 type Check = (value: unknown) => string[]
@@ -253,7 +271,13 @@ const optionChecks: Record<keyof StitchAuthOptions, Check> = {
         ? ['must not be empty']
         : [],
   clientSecret: optional((value) =>
-    typeof value !== 'string' ? ['must be a string'] : value === '' ? ['must not be empty'] : [],
+    typeof value === 'function'
+      ? []
+      : typeof value !== 'string'
+        ? ['must be a string, or a function that returns the current secret']
+        : value === ''
+          ? ['must not be empty']
+          : [],
   ),
   // Checked below, with advice on converting a key.
   privateKey: () => [],
@@ -285,6 +309,13 @@ const optionChecks: Record<keyof StitchAuthOptions, Check> = {
   retry: () => [],
   leaseWaitMs: optional(duration),
   onEvent: optional(aFunction('must be a function')),
+  telemetry: optional((value) =>
+    isObject(value) && typeof value.attach === 'function'
+      ? []
+      : [
+          'must come from openTelemetry() in "@stitch-auth/core/opentelemetry" (an object with attach())',
+        ],
+  ),
 }
 const OPTION_KEYS = Object.keys(optionChecks)
 
@@ -324,7 +355,8 @@ export function resolveOptions(input: unknown): InternalStitchAuthOptions {
   if (raw.clientSecret !== undefined && raw.privateKey !== undefined) {
     problems.push('give "clientSecret" or "privateKey", not both')
   }
-  if (raw.privateKey !== undefined) {
+  // A key function's answer is checked when it is read, before each token request.
+  if (raw.privateKey !== undefined && typeof raw.privateKey !== 'function') {
     problems.push(...checkPrivateKey(raw.privateKey).map((problem) => `"privateKey" ${problem}`))
   }
   const allowUnknownScopes = raw.allowUnknownScopes === true
@@ -343,7 +375,7 @@ export function resolveOptions(input: unknown): InternalStitchAuthOptions {
       ? ({ kind: 'clientSecret', secret: new Secret(options.clientSecret) } as const)
       : ({
           kind: 'privateKey',
-          key: new Secret(options.privateKey as PrivateKeyInput),
+          key: new Secret(options.privateKey as CredentialSource<PrivateKeyInput>),
           ...(options.keyId ? { keyId: options.keyId } : {}),
         } as const)
   const tokenUrl = options.tokenUrl ?? DEFAULT_TOKEN_URL
@@ -373,6 +405,7 @@ export function resolveOptions(input: unknown): InternalStitchAuthOptions {
     }),
     leaseWaitMs: options.leaseWaitMs ?? 5_000,
     onEvent: options.onEvent,
+    telemetry: options.telemetry,
   })
 }
 

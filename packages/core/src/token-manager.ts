@@ -12,6 +12,7 @@ import type { EventHub } from './events.js'
 import { clientClosedError, Flight, mintToken } from './mint.js'
 import type { InternalStitchAuthOptions } from './options.js'
 import { findScopeProblems, type NormalizedScopes, normalizeScopes } from './scopes.js'
+import { type StitchTelemetryHooks, type StitchTelemetryToken, traced } from './telemetry.js'
 import { type CachedToken, StitchToken } from './token.js'
 
 /** Per scope set: the token in use, when to refresh it, and the request in flight. */
@@ -47,6 +48,7 @@ export class TokenManager {
   readonly #options: InternalStitchAuthOptions
   readonly #auth: ClientAuthentication
   readonly #events: EventHub
+  readonly #telemetry: StitchTelemetryHooks | undefined
   readonly #cache: TokenCache | undefined
   readonly #keyParts: readonly [tokenUrl: string, clientId: string, audience: string]
   readonly #states = new Map<string, KeyState>()
@@ -66,9 +68,14 @@ export class TokenManager {
   #defaultState: KeyState | undefined
   readonly #closing = new AbortController()
 
-  constructor(options: InternalStitchAuthOptions, events: EventHub) {
+  constructor(
+    options: InternalStitchAuthOptions,
+    events: EventHub,
+    telemetry?: StitchTelemetryHooks,
+  ) {
     this.#options = options
     this.#events = events
+    this.#telemetry = telemetry
     this.#cache = options.cache
     this.#auth =
       options.credentials.kind === 'clientSecret'
@@ -101,7 +108,12 @@ export class TokenManager {
     return this.#servable(state) ? state.token : undefined
   }
 
-  getToken(scopes?: readonly string[], signal?: AbortSignal): Promise<StitchToken> {
+  /** `parent`: the telemetry context of the API call asking, for the token request it starts. */
+  getToken(
+    scopes?: readonly string[],
+    signal?: AbortSignal,
+    parent?: unknown,
+  ): Promise<StitchToken> {
     if (this.#isClosed) return Promise.reject(clientClosedError())
     let state: KeyState
     try {
@@ -109,21 +121,33 @@ export class TokenManager {
     } catch (error) {
       return Promise.reject(error)
     }
-    if (this.#servable(state)) return state.settled as Promise<StitchToken>
-    return this.#waitForToken(state, signal)
+    if (this.#servable(state, parent)) return state.settled as Promise<StitchToken>
+    return this.#waitForToken(state, signal, parent)
+  }
+
+  /** The tokens held now and how long each has left, for telemetry: never the token itself. */
+  liveTokens(): StitchTelemetryToken[] {
+    const now = this.#options.now()
+    const tokens: StitchTelemetryToken[] = []
+    for (const state of this.#states.values()) {
+      if (state.token)
+        tokens.push({ scopes: state.scopes.scopes, expiresInMs: state.token.expiresInMs(now) })
+    }
+    return tokens
   }
 
   /** Whether the state's token can be served now; starts a refresh-ahead inside the window. */
-  #servable(state: KeyState): boolean {
+  #servable(state: KeyState, parent?: unknown): boolean {
     if (state.token === undefined) return false
     const now = this.#options.now()
     if (now >= state.staleAt) return false
     if (now >= state.refreshAt && state.inflight === undefined && now >= state.nextRefreshAt) {
-      this.#refreshInBackground(state, now)
+      this.#refreshInBackground(state, now, parent)
     }
     if (this.#events.active) {
       this.#events.emit({ type: 'cacheHit', scopes: state.scopes.scopes, source: 'memory' })
     }
+    this.#telemetry?.cacheHit?.('memory', state.scopes.scopes)
     return true
   }
 
@@ -246,34 +270,43 @@ export class TokenManager {
     return state
   }
 
-  #waitForToken(state: KeyState, signal: AbortSignal | undefined): Promise<StitchToken> {
+  #waitForToken(
+    state: KeyState,
+    signal: AbortSignal | undefined,
+    parent: unknown,
+  ): Promise<StitchToken> {
     if (signal?.aborted) return Promise.reject(abortError(signal))
+    const stopWaiting = this.#telemetry?.waiting?.(state.scopes.scopes)
     let inflight = state.inflight
     if (inflight === undefined) {
-      inflight = this.#startFlight(state, false)
+      inflight = this.#startFlight(state, false, parent)
     } else {
       state.flight?.keepAlive()
     }
-    return signal ? untilAborted(inflight, signal, () => abortError(signal)) : inflight
+    const waited = signal ? untilAborted(inflight, signal, () => abortError(signal)) : inflight
+    if (stopWaiting) waited.then(stopWaiting, stopWaiting)
+    return waited
   }
 
-  #refreshInBackground(state: KeyState, now: number): void {
+  #refreshInBackground(state: KeyState, now: number, parent: unknown): void {
     this.#events.emit({
       type: 'refreshStarted',
       scopes: state.scopes.scopes,
       expiresInMs: state.token ? state.token.expiresInMs(now) : 0,
     })
-    this.#startFlight(state, true)
+    this.#startFlight(state, true, parent)
   }
 
-  #startFlight(state: KeyState, background: boolean): Promise<StitchToken> {
+  #startFlight(state: KeyState, background: boolean, parent?: unknown): Promise<StitchToken> {
     const flight = new Flight(!background)
     const started = Date.now()
-    const inflight = this.#load(state, flight, background).then(
+    const inflight = this.#load(state, flight, background, parent).then(
       ({ entry, attempts, minted }) => {
         this.#adopt(state, entry)
         state.refreshFailures = 0
         state.nextRefreshAt = 0
+        if (background)
+          this.#telemetry?.refreshEnded?.({ scopes: state.scopes.scopes, error: undefined })
         if (minted) {
           this.#events.emit({
             type: 'tokenMinted',
@@ -290,6 +323,8 @@ export class TokenManager {
       },
       (error: unknown) => {
         const failure = toStitchError(error)
+        if (background)
+          this.#telemetry?.refreshEnded?.({ scopes: state.scopes.scopes, error: failure })
         const token = state.token
         const now = this.#options.now()
         // `refreshFailed` says the current token is still served, so only while it is. Once it
@@ -331,24 +366,37 @@ export class TokenManager {
     state: KeyState,
     flight: Flight,
     background: boolean,
+    parent: unknown,
   ): Promise<{ entry: CachedToken; attempts: number; minted: boolean }> {
     const shared = await this.#readShared(state, background)
     if (shared) return { entry: shared, attempts: 0, minted: false }
     if (this.#events.active) this.#events.emit({ type: 'cacheMiss', scopes: state.scopes.scopes })
+    if (this.#cache) this.#telemetry?.sharedCacheMiss?.(state.scopes.scopes)
 
     const claim = await this.#claim(state, flight, background)
     if (claim.written) return { entry: claim.written, attempts: 0, minted: false }
     const { lease } = claim
     const stopRenewing = lease ? this.#keepAlive(lease) : undefined
+    const trace = this.#telemetry?.tokenRequest?.({
+      scopes: state.scopes.scopes,
+      background,
+      parent,
+    })
     try {
-      const { token, attempts } = await mintToken({
-        options: this.#options,
-        auth: this.#auth,
-        events: this.#events,
-        scopes: state.scopes,
-        flight,
-        signal: this.#closing.signal,
-      })
+      const { token, attempts } = await traced(
+        trace,
+        () =>
+          mintToken({
+            options: this.#options,
+            auth: this.#auth,
+            events: this.#events,
+            scopes: state.scopes,
+            flight,
+            signal: this.#closing.signal,
+            trace,
+          }),
+        (minted) => minted.attempts,
+      )
       await this.#cacheCall('set', () => this.#cache?.set(state.key, token))
       return { entry: token, attempts, minted: true }
     } finally {
@@ -450,6 +498,7 @@ export class TokenManager {
     if (this.#events.active) {
       this.#events.emit({ type: 'cacheHit', scopes: state.scopes.scopes, source: 'cache' })
     }
+    this.#telemetry?.cacheHit?.('shared', state.scopes.scopes)
     return entry
   }
 

@@ -135,6 +135,40 @@ describe('secrets never leak', () => {
     expectNoLeak(error, secret)
   })
 
+  it('not from an injected fetch whose error repeats what it was sent', async () => {
+    // Some fetch wrappers (proxies, test doubles, logging agents) put the request in their
+    // error message: the body with the secret, the Authorization header with the token.
+    const endpoint = fakeTokenEndpoint()
+    let failToken = true
+    let failApi = false
+    const echoing: typeof fetch = async (input, init) => {
+      if (!failToken && !failApi) return endpoint.fetch(input, init)
+      const request = input instanceof Request ? input : new Request(input, init)
+      throw new TypeError(
+        `upstream refused ${failToken ? await request.text() : request.headers.get('authorization')}`,
+      )
+    }
+    const stitch = createStitchAuth({
+      clientId: 'c',
+      clientSecret: secret,
+      scopes: ['client_refund'],
+      fetch: echoing,
+      retry: { maxAttempts: 1 },
+    })
+    const tokenError = await stitch.getToken().catch((e: unknown) => e)
+    expect(tokenError).toMatchObject({ code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE' })
+    expect((tokenError as Error).message).toContain('upstream refused')
+    expectNoLeak(tokenError, secret)
+
+    failToken = false
+    const token = await stitch.getToken()
+    failApi = true
+    const apiError = await stitch.graphql('query Q { __typename }').catch((e: unknown) => e)
+    expect(apiError).toMatchObject({ code: 'STITCH_AUTH_API_UNAVAILABLE' })
+    expect((apiError as Error).message).toContain('upstream refused Bearer')
+    expectNoLeak(apiError, secret, token.accessToken)
+  })
+
   it('not from events', async () => {
     const endpoint = fakeTokenEndpoint()
     const events: StitchAuthEvent[] = []

@@ -1,3 +1,4 @@
+export type { RedisMode } from './clients.js'
 export {
   isRedisTokenCacheError,
   REDIS_TOKEN_CACHE_ERROR_CODES,
@@ -11,7 +12,10 @@ export type {
   RedisTokenCacheListener,
 } from './events.js'
 export type {
+  AnyRedisCommandClient,
+  RedisClusterCommandClient,
   RedisCommandClient,
+  RedisSentinelCommandClient,
   RedisTokenCacheOptions,
   ResolvedRedisTokenCacheOptions,
 } from './options.js'

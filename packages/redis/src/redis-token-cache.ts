@@ -1,5 +1,12 @@
 import type { CachedToken, TokenCache, TokenCacheLease } from '@stitch-auth/core'
-import { createClient } from 'redis'
+import {
+  connectionFor,
+  createOwnedClient,
+  type OwnedClient,
+  type RedisConnection,
+  type RedisMode,
+  reconnectDelay,
+} from './clients.js'
 import { randomId, TokenCodec } from './codec.js'
 import {
   REDIS_TOKEN_CACHE_ERROR_CODES,
@@ -8,7 +15,6 @@ import {
 } from './errors.js'
 import type { RedisTokenCacheEvent, RedisTokenCacheListener } from './events.js'
 import {
-  type RedisCommandClient,
   type RedisTokenCacheOptions,
   type ResolvedRedisTokenCacheOptions,
   resolveOptions,
@@ -56,8 +62,9 @@ return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom')
 
-/** Sends one command of an operation; see `#send`. */
+/** Sends one command of an operation to the node holding `key`; see `#send`. */
 type SendCommand = (
+  key: string,
   args: string[],
   onLateReply?: (reply: string | undefined) => void,
 ) => Promise<string | undefined>
@@ -70,12 +77,6 @@ interface KeyNames {
 interface HeldLease {
   readonly id: string
   wrote: boolean
-}
-
-interface OwnedClient extends RedisCommandClient {
-  connect(): Promise<unknown>
-  close(): Promise<void>
-  destroy(): void
 }
 
 /**
@@ -91,19 +92,25 @@ interface OwnedClient extends RedisCommandClient {
 export class RedisTokenCache implements TokenCache, AsyncDisposable {
   readonly #options: ResolvedRedisTokenCacheOptions
   readonly #codec: TokenCodec
-  readonly #client: RedisCommandClient
+  readonly #connection: RedisConnection
   readonly #owned: OwnedClient | undefined
   readonly #listeners = new Set<RedisTokenCacheListener>()
   readonly #names = new Map<string, Promise<KeyNames>>()
   readonly #leases = new Map<string, HeldLease>()
+  /** The listeners we added to the client, removed again by `close()`. */
+  readonly #clientListeners: [event: string, listener: (...args: unknown[]) => void][] = []
   /** Settles when a client that was still connecting first connects or fails; then cleared. */
   #connecting: Promise<void> | undefined
   #stopWaiting: (() => void) | undefined
+  /** The next attempt to connect a cluster or Sentinel client of ours whose last attempt failed. */
+  #retryTimer: ReturnType<typeof setTimeout> | undefined
   #available = true
   #unavailableSince = 0
   #closed = false
   readonly #onReady = () => this.#markAvailable()
-  readonly #onDisconnect = (error?: unknown) => this.#markUnavailable('connection', error)
+  // Some events carry an error, others node details; only an error is worth reporting.
+  readonly #onDisconnect = (error?: unknown) =>
+    this.#markUnavailable('connection', error instanceof Error ? error : undefined)
 
   constructor(options: RedisTokenCacheOptions) {
     const resolved = resolveOptions(options)
@@ -111,57 +118,89 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
     this.#codec = new TokenCodec(resolved.secret)
     if (this.#options.onEvent) this.#listeners.add(this.#options.onEvent)
 
+    let firstAttempt: Promise<unknown> | undefined
     if (resolved.client) {
-      this.#client = resolved.client
+      this.#connection = connectionFor(resolved.client)
       this.#owned = undefined
-      // 'reconnecting' and 'ready' are informational; an 'error' listener on a client that is
-      // not ours would hide errors its owner wants to see, so none is added.
-      this.#client.on('reconnecting', this.#onDisconnect)
     } else {
-      const maxDelay = this.#options.maxReconnectDelayMs
-      const { clientOptions } = resolved
-      const owned = createClient({
-        ...clientOptions,
-        url: resolved.url,
-        // A command for a disconnected Redis fails at once instead of queueing behind the outage.
-        disableOfflineQueue: true,
-        socket: {
-          // Jittered so a fleet doesn't reconnect in lockstep when Redis comes back.
-          reconnectStrategy: (retries: number) =>
-            Math.round(Math.min(maxDelay, 50 * 2 ** retries) * (0.5 + Math.random() / 2)),
-          ...clientOptions.socket,
-        },
-      }) satisfies OwnedClient
-      this.#client = owned
+      const owned = createOwnedClient(resolved, this.#options.maxReconnectDelayMs)
+      this.#connection = connectionFor(owned.client)
       this.#owned = owned
       // Without an 'error' listener node-redis would crash the process on a lost connection.
-      owned.on('error', this.#onDisconnect)
-      owned.connect().catch(() => {
-        // Reported through 'error'; the client keeps reconnecting on its own.
-      })
+      // A standalone client's errors are its lost connections; a cluster or Sentinel client's
+      // are about finding nodes (one root node down, a topology refresh that failed), and their
+      // lost connections come as the events in `downEvents`.
+      owned.client.on(
+        'error',
+        this.#connection.mode === 'standalone' ? this.#onDisconnect : () => {},
+      )
+      firstAttempt = this.#connectOwned(owned, 0)
     }
-    this.#client.on('ready', this.#onReady)
-    if (this.#client.isOpen && !this.#client.isReady) {
+    const client = this.#connection.client
+    // These are informational; an 'error' listener on a client that is not ours would hide
+    // errors its owner wants to see, so none is added.
+    const listen = (event: string, listener: (...args: unknown[]) => void) => {
+      client.on(event, listener)
+      this.#clientListeners.push([event, listener])
+    }
+    for (const event of this.#connection.upEvents) listen(event, this.#onReady)
+    // Our standalone client reports a lost connection as an 'error' (above).
+    if (!(this.#owned && this.#connection.mode === 'standalone')) {
+      for (const event of this.#connection.downEvents) listen(event, this.#onDisconnect)
+    }
+    if (client.isOpen && !client.isReady) {
       // Operations wait for a first connection (within their time limit) instead of failing
-      // during start-up. A failed attempt ends the wait: 'error' for our client, 'reconnecting'
-      // or 'end' for one we don't own (we add no 'error' listener to those).
-      const settleOn = this.#owned ? ['ready', 'error'] : ['ready', 'reconnecting', 'end']
+      // during start-up. A failed attempt ends the wait: 'error' for our standalone client, the
+      // first connection attempt for our cluster or Sentinel client, and for a client we don't
+      // own (we add no 'error' listener to those) the events that say it gave up.
+      const settleOn = this.#owned
+        ? this.#connection.mode === 'standalone'
+          ? ['ready', 'error']
+          : []
+        : this.#connection.firstConnectionEvents
       this.#connecting = new Promise<void>((resolve) => {
         const settle = () => {
-          for (const event of settleOn) this.#client.off(event, settle)
+          for (const event of settleOn) client.off(event, settle)
           this.#connecting = undefined
           this.#stopWaiting = undefined
           resolve()
         }
         this.#stopWaiting = settle
-        for (const event of settleOn) this.#client.on(event, settle)
+        for (const event of settleOn) client.on(event, settle)
+        firstAttempt?.then(settle, settle)
       })
     }
+  }
+
+  /**
+   * Connects a client of ours. A standalone client keeps reconnecting by itself; a cluster or
+   * Sentinel client gives up once it tried every root node, so it is tried again after a backoff
+   * until it connects or the cache is closed. Returns the first attempt.
+   */
+  #connectOwned(owned: OwnedClient, attempt: number): Promise<unknown> {
+    const connecting = owned.connect()
+    connecting.catch((error: unknown) => {
+      this.#markUnavailable('connection', error)
+      if (this.#closed || !owned.connectGivesUp) return
+      const delay = reconnectDelay(this.#options.maxReconnectDelayMs)(attempt)
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined
+        if (!this.#closed) void this.#connectOwned(owned, attempt + 1)
+      }, delay)
+      // A cache waiting to reconnect never keeps the process alive by itself.
+      this.#retryTimer.unref?.()
+    })
+    return connecting
   }
 
   /** The resolved options (without the encryption key). */
   get options(): ResolvedRedisTokenCacheOptions {
     return this.#options
+  }
+
+  /** How the cache reaches Redis: one server, a Redis Cluster, or through Sentinel. */
+  get mode(): RedisMode {
+    return this.#connection.mode
   }
 
   /** Whether the last operation or connection event found Redis answering. */
@@ -172,7 +211,7 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
   async get(key: string): Promise<CachedToken | undefined> {
     return this.#run('get', async (send) => {
       const names = await this.#keyNames(key)
-      const value = await send(['GET', names.token])
+      const value = await send(names.token, ['GET', names.token])
       if (value === undefined) return undefined
       const token = await this.#codec.open(names.token, value)
       if (token === undefined) {
@@ -191,7 +230,7 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
       const value = await this.#codec.seal(names.token, token)
       const ttlMs = Math.floor(token.expiresAt - Date.now())
       if (ttlMs <= 0) return
-      await send(['SET', names.token, value, 'PX', String(ttlMs)])
+      await send(names.token, ['SET', names.token, value, 'PX', String(ttlMs)])
       const lease = this.#leases.get(key)
       if (lease) lease.wrote = true
     })
@@ -202,7 +241,15 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
       const names = await this.#keyNames(key)
       // Lua cannot decrypt, so "still this token" is checked on the value's fingerprint prefix.
       const expected = accessToken === undefined ? '' : await this.#codec.valuePrefix(accessToken)
-      await send(['EVAL', DELETE_SCRIPT, '2', names.token, names.lease, expected, WRITTEN])
+      await send(names.token, [
+        'EVAL',
+        DELETE_SCRIPT,
+        '2',
+        names.token,
+        names.lease,
+        expected,
+        WRITTEN,
+      ])
     })
   }
 
@@ -211,14 +258,18 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
       const names = await this.#keyNames(key)
       const id = randomId()
       const ttl = String(Math.max(1, Math.ceil(ttlMs)))
-      const reply = await send(['SET', names.lease, id, 'NX', 'PX', ttl], (lateReply) => {
-        if (lateReply === undefined) return
-        // Granted after the caller gave up: hand it back rather than block the fleet until it
-        // expires.
-        this.#client
-          .sendCommand(['EVAL', RELEASE_SCRIPT, '1', names.lease, id, '0', WRITTEN])
-          .catch(() => {})
-      })
+      const reply = await send(
+        names.lease,
+        ['SET', names.lease, id, 'NX', 'PX', ttl],
+        (lateReply) => {
+          if (lateReply === undefined) return
+          // Granted after the caller gave up: hand it back rather than block the fleet until it
+          // expires.
+          this.#connection
+            .send(names.lease, ['EVAL', RELEASE_SCRIPT, '1', names.lease, id, '0', WRITTEN])
+            .catch(() => {})
+        },
+      )
       if (reply === undefined) return undefined
       const held: HeldLease = { id, wrote: false }
       this.#leases.set(key, held)
@@ -227,7 +278,7 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
         renew: async (nextTtlMs) => {
           if (released) return false
           const reply = await this.#run('lease', (send) =>
-            send([
+            send(names.lease, [
               'EVAL',
               RENEW_SCRIPT,
               '1',
@@ -244,7 +295,15 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
           if (this.#leases.get(key) === held) this.#leases.delete(key)
           const holdMs = held.wrote ? this.#options.leaseHoldAfterWriteMs : 0
           await this.#run('release', (send) =>
-            send(['EVAL', RELEASE_SCRIPT, '1', names.lease, id, String(holdMs), WRITTEN]),
+            send(names.lease, [
+              'EVAL',
+              RELEASE_SCRIPT,
+              '1',
+              names.lease,
+              id,
+              String(holdMs),
+              WRITTEN,
+            ]),
           )
         },
       }
@@ -260,30 +319,36 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
   }
 
   /**
-   * Stops the cache: later operations fail with `redisCode: STITCH_AUTH_REDIS_CLOSED`. A client created
-   * from `url` is closed (waiting briefly for commands in flight); a client you passed stays open.
+   * Stops the cache: later operations fail with `redisCode: STITCH_AUTH_REDIS_CLOSED`. A client the
+   * cache created (from `url`, `cluster` or `sentinel`) is closed, waiting briefly for commands in
+   * flight; a client you passed stays open.
    */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#client.off('ready', this.#onReady)
-    this.#client.off('reconnecting', this.#onDisconnect)
+    clearTimeout(this.#retryTimer)
+    for (const [event, listener] of this.#clientListeners) {
+      this.#connection.client.off(event, listener)
+    }
     this.#stopWaiting?.()
     this.#listeners.clear()
     const owned = this.#owned
     if (!owned) return
-    if (owned.isReady) {
+    const bounded = async (step: () => unknown) => {
       let timer: ReturnType<typeof setTimeout> | undefined
       await Promise.race([
-        owned.close().catch(() => {}),
+        Promise.resolve()
+          .then(step)
+          .catch(() => {}),
         new Promise((resolve) => {
           timer = setTimeout(resolve, Math.max(1_000, this.#options.operationTimeoutMs))
         }),
       ])
       clearTimeout(timer)
     }
+    if (owned.client.isReady) await bounded(() => owned.close())
     // Our 'error' listener stays: a dying socket may still report, and it is a no-op now.
-    owned.destroy()
+    await bounded(() => owned.destroy())
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -293,6 +358,7 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
   toJSON(): Record<string, unknown> {
     const { keyPrefix, operationTimeoutMs, leaseHoldAfterWriteMs } = this.#options
     return {
+      mode: this.#connection.mode,
       keyPrefix,
       operationTimeoutMs,
       leaseHoldAfterWriteMs,
@@ -325,7 +391,9 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
       })
     }
     try {
-      const result = await work((args, onLateReply) => this.#send(operation, args, onLateReply))
+      const result = await work((key, args, onLateReply) =>
+        this.#send(operation, key, args, onLateReply),
+      )
       this.#markAvailable()
       return result
     } catch (error) {
@@ -342,6 +410,7 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
    */
   async #send(
     operation: RedisTokenCacheOperation,
+    key: string,
     args: string[],
     onLateReply?: (reply: string | undefined) => void,
   ): Promise<string | undefined> {
@@ -364,7 +433,7 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
       // event loop, a loaded machine) the reply may be waiting unread. Read it first, then decide.
       timer = setTimeout(() => setImmediate(giveUp), limitMs)
     })
-    const roundTrip = this.#roundTrip(args, controller.signal).finally(() => {
+    const roundTrip = this.#roundTrip(key, args, controller.signal).finally(() => {
       answered = true
     })
     // The losing side of the race must not become an unhandled rejection.
@@ -381,14 +450,20 @@ export class RedisTokenCache implements TokenCache, AsyncDisposable {
     }
   }
 
-  /** One command and its reply, as text; fails at once when the client is disconnected. */
-  async #roundTrip(args: string[], signal: AbortSignal): Promise<string | undefined> {
-    if (!this.#client.isReady && this.#connecting) await this.#connecting
-    if (!this.#client.isReady) {
+  /**
+   * One command and its reply, as text, from the node holding `key`; fails at once when the
+   * client is disconnected.
+   */
+  async #roundTrip(key: string, args: string[], signal: AbortSignal): Promise<string | undefined> {
+    const client = this.#connection.client
+    // A client whose first connection failed for good (a cluster's `connect()` closes it) is
+    // not waited for.
+    if (!client.isReady && this.#connecting && client.isOpen) await this.#connecting
+    if (!client.isReady) {
       // Checked here too for clients we don't own, whose offline queue may be enabled.
       throw new Error('Redis is not connected')
     }
-    const reply = await this.#client.sendCommand(args, { abortSignal: signal })
+    const reply = await this.#connection.send(key, args, signal)
     if (reply === null || reply === undefined) return undefined
     if (typeof reply === 'string') return reply
     // A client with a Buffer type mapping answers bulk strings as bytes.

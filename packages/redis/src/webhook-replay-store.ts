@@ -2,17 +2,18 @@ import { StitchConfigError } from '@stitch-auth/core'
 import { describeIssues } from '@stitch-auth/core/node'
 import type { WebhookReplayStore } from '@stitch-auth/core/webhooks'
 import { z } from 'zod'
+import { clientKind, connectionFor } from './clients.js'
 import { REDIS_TOKEN_CACHE_ERROR_CODES, RedisTokenCacheError } from './errors.js'
-import type { RedisCommandClient } from './options.js'
+import type { AnyRedisCommandClient } from './options.js'
 
 /** Options of {@link createRedisWebhookReplayStore}. */
 export interface RedisWebhookReplayStoreOptions {
   /**
-   * A connected node-redis client; it stays yours. One client can serve this store and a
-   * `RedisTokenCache` alike.
+   * A connected node-redis client from `createClient()`, `createCluster()` or `createSentinel()`;
+   * it stays yours. One client can serve this store and a `RedisTokenCache` alike.
    * @example await createClient({ url: process.env.REDIS_URL }).on('error', log).connect()
    */
-  client: RedisCommandClient
+  client: AnyRedisCommandClient
   /**
    * Prepended to every key, to keep apps or environments apart in one Redis.
    * @default 'stitch-auth:webhook:'
@@ -27,12 +28,9 @@ export interface RedisWebhookReplayStoreOptions {
 }
 
 const optionsSchema = z.strictObject({
-  client: z.custom<RedisCommandClient>(
-    (value) =>
-      typeof value === 'object' &&
-      value !== null &&
-      typeof (value as { sendCommand?: unknown }).sendCommand === 'function',
-    'must be a connected node-redis client (createClient())',
+  client: z.custom<AnyRedisCommandClient>(
+    (value) => clientKind(value) !== undefined,
+    'must be a connected node-redis client (createClient(), createCluster() or createSentinel())',
   ),
   keyPrefix: z.string().min(1, 'must not be empty').optional(),
   operationTimeoutMs: z.number().positive('must be a positive number of milliseconds').optional(),
@@ -58,9 +56,11 @@ export function createRedisWebhookReplayStore(
     )
   }
   const { client, keyPrefix = 'stitch-auth:webhook:', operationTimeoutMs = 1000 } = parsed.data
+  const connection = connectionFor(client)
 
   async function send(
     operation: 'webhook-claim' | 'webhook-release',
+    key: string,
     args: string[],
   ): Promise<unknown> {
     if (!client.isReady) {
@@ -71,7 +71,7 @@ export function createRedisWebhookReplayStore(
     }
     const signal = AbortSignal.timeout(operationTimeoutMs)
     try {
-      return await client.sendCommand(args, { abortSignal: signal })
+      return await connection.send(key, args, signal)
     } catch (error) {
       const timedOut = signal.aborted
       throw new RedisTokenCacheError(
@@ -91,9 +91,10 @@ export function createRedisWebhookReplayStore(
 
   return {
     async claim(id, ttlMs) {
-      const reply = await send('webhook-claim', [
+      const key = `${keyPrefix}${id}`
+      const reply = await send('webhook-claim', key, [
         'SET',
-        `${keyPrefix}${id}`,
+        key,
         '1',
         'NX',
         'PX',
@@ -103,7 +104,8 @@ export function createRedisWebhookReplayStore(
       return reply !== null && reply !== undefined
     },
     async release(id) {
-      await send('webhook-release', ['DEL', `${keyPrefix}${id}`])
+      const key = `${keyPrefix}${id}`
+      await send('webhook-release', key, ['DEL', key])
     },
   }
 }

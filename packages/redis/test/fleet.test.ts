@@ -1,36 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  assertPackagesBuilt,
+  type FirstTokenResult,
+  type FleetInstance,
+  launchInstance,
+} from './helpers/fleet.js'
 import { type RedisServer, startRedisServer } from './helpers/redis-server.js'
 
 const INSTANCES = 8
-const fixture = fileURLToPath(new URL('./fixtures/get-token.mjs', import.meta.url))
-const builtEntries = ['../dist/index.js', '../node_modules/@stitch-auth/core/dist/index.js'].map(
-  (path) => fileURLToPath(new URL(path, import.meta.url)),
-)
-
-interface InstanceResult {
-  pid: number
-  tokenHash: string
-  durationMs: number
-  events: string[]
-  cacheErrors: string[]
-}
 
 let redis: RedisServer
 let sim: StitchSimulator
+const launched: FleetInstance[] = []
 
 beforeAll(async () => {
-  for (const entry of builtEntries) {
-    if (!existsSync(entry)) {
-      throw new Error(
-        `${entry} is missing: the fleet test runs the built packages. Build them first: ` +
-          'pnpm turbo run build --filter=@stitch-auth/redis...',
-      )
-    }
-  }
+  assertPackagesBuilt()
   redis = await startRedisServer()
   sim = await startStitchSimulator({
     clients: [
@@ -39,52 +24,22 @@ beforeAll(async () => {
   })
 })
 afterAll(async () => {
+  for (const instance of launched) instance.kill()
   await sim?.close()
   await redis?.stop()
 })
 
-function launch(keyPrefix = 'fleet:'): {
-  child: ChildProcess
-  ready: Promise<void>
-  result: Promise<InstanceResult>
-} {
-  const child = spawn(process.execPath, [fixture], {
-    env: {
-      ...process.env,
-      REDIS_URL: redis.url,
-      STITCH_CACHE_KEY: 'fleet-test-encryption-key-0123456789abcdef',
-      KEY_PREFIX: keyPrefix,
-      STITCH_CLIENT_ID: 'fleet-client',
-      STITCH_CLIENT_SECRET: 'fleet-secret',
-      STITCH_TOKEN_URL: sim.tokenUrl,
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
+function launch(keyPrefix = 'fleet:') {
+  const instance = launchInstance({
+    REDIS_URL: redis.url,
+    STITCH_CACHE_KEY: 'fleet-test-encryption-key-0123456789abcdef',
+    KEY_PREFIX: keyPrefix,
+    STITCH_CLIENT_ID: 'fleet-client',
+    STITCH_CLIENT_SECRET: 'fleet-secret',
+    STITCH_TOKEN_URL: sim.tokenUrl,
   })
-  let stdout = ''
-  let stderr = ''
-  let markReady: () => void
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve
-  })
-  child.stdout!.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString()
-    if (stdout.startsWith('ready\n')) markReady()
-  })
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString()
-  })
-  const result = new Promise<InstanceResult>((resolve, reject) => {
-    child.on('exit', (code) => {
-      const line = stdout.split('\n').filter(Boolean).at(-1)
-      if (code !== 0 || !line || line === 'ready') {
-        reject(new Error(`instance ${child.pid} exited with ${code}:\n${stderr}`))
-      } else {
-        resolve(JSON.parse(line) as InstanceResult)
-      }
-    })
-  })
-  result.catch(() => {})
-  return { child, ready, result }
+  launched.push(instance)
+  return { ...instance, result: instance.exited as Promise<FirstTokenResult> }
 }
 
 describe('a fleet of processes sharing one Redis', () => {
@@ -93,7 +48,7 @@ describe('a fleet of processes sharing one Redis', () => {
     // Everyone has loaded the packages and connected before anyone asks for a token.
     await Promise.all(instances.map((instance) => instance.ready))
     sim.resetStats()
-    for (const { child } of instances) child.stdin!.end('go\n')
+    for (const instance of instances) instance.go()
     const results = await Promise.all(instances.map((instance) => instance.result))
 
     const hashes = new Set(results.map((result) => result.tokenHash))
@@ -116,7 +71,7 @@ describe('a fleet of processes sharing one Redis', () => {
     // Longer than leaseWaitMs (5 s): the holder keeps its lease alive while it waits to retry.
     sim.fault({ endpoint: 'token', status: 503, retryAfter: 6, times: 1 })
     const started = performance.now()
-    for (const { child } of instances) child.stdin!.end('go\n')
+    for (const instance of instances) instance.go()
     const results = await Promise.all(instances.map((instance) => instance.result))
     const seconds = (performance.now() - started) / 1000
     sim.clearFaults()

@@ -105,8 +105,8 @@ describe('options', () => {
       }),
     ).toEqual([
       '"ttl" is not an option of createRedisTokenCache',
-      'give "client" or "url", not both',
-      '"client" must be a node-redis client from createClient() (cluster and sentinel clients are not supported)',
+      'give only one of "client", "url", "cluster" and "sentinel" (got "client" and "url")',
+      '"client" must be a node-redis client from createClient(), createCluster() or createSentinel()',
       '"url" must use redis: or rediss: (got http:)',
       '"keyPrefix" must be a string',
       '"operationTimeoutMs" must be an integer of at least 1 milliseconds (got 0)',
@@ -114,7 +114,8 @@ describe('options', () => {
       '"onEvent" must be a function',
     ])
     expect(problemsOf({ encryptionKey })).toEqual([
-      'give "client" (a connected node-redis client) or "url" (e.g. redis://host:6379)',
+      'give one of "client" (a connected node-redis client), "url" (e.g. redis://host:6379), ' +
+        '"cluster" (e.g. { rootNodes: [{ url }] }) or "sentinel" (e.g. { name, sentinelRootNodes })',
     ])
   })
 
@@ -131,7 +132,7 @@ describe('options', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         '"keyPrefx" is not an option of createRedisTokenCache',
-        'give "client" (a connected node-redis client) or "url" (e.g. redis://host:6379)',
+        expect.stringMatching(/^give one of "client" \(a connected node-redis client\), "url"/),
         '"clientOptions" applies only together with "url"',
         '"clientOptions" must be an object of node-redis client options',
         `"encryptionKey" must be at least 32 characters (got ${short.length}); generate one with \`openssl rand -base64 32\``,
@@ -141,13 +142,81 @@ describe('options', () => {
     )
     expect(problems.join('\n')).not.toContain(short)
     expect(problemsOf(null)).toEqual([
-      'options must be an object with "encryptionKey" and "client" or "url"',
+      'options must be an object with "encryptionKey" and one of "client", "url", "cluster" or "sentinel"',
     ])
     expect(problemsOf({ url: 'not a url', encryptionKey })).toEqual([
       '"url" must be an absolute URL such as redis://localhost:6379',
     ])
     expect(problemsOf({ url: 6379, encryptionKey })).toEqual([
       '"url" must be a string such as redis://localhost:6379',
+    ])
+  })
+
+  it('checks cluster and Sentinel options, listing every problem and echoing no password', () => {
+    const password = 'cluster-password-not-to-be-echoed'
+    const problems = problemsOf({
+      encryptionKey,
+      cluster: {
+        rootNodes: [
+          { url: `http://:${password}@10.0.0.1:6379` },
+          { socket: { host: '', port: 70_000 } },
+          'redis://10.0.0.3:6379',
+        ],
+        defaults: 3,
+      },
+    })
+    expect(problems).toEqual([
+      '"cluster.rootNodes.0.url" must use redis: or rediss: (got http:)',
+      '"cluster.rootNodes.1.socket.host" must be a host name or IP address',
+      '"cluster.rootNodes.1.socket.port" must be a port number from 1 to 65535 (got 70000)',
+      '"cluster.rootNodes.2" must be a node such as { url: "redis://10.0.0.1:6379" } or { socket: { host, port } }',
+      '"cluster.defaults" must be an object of node-redis client options',
+    ])
+    expect(problems.join('\n')).not.toContain(password)
+    expect(problemsOf({ encryptionKey, cluster: { rootNodes: [] } })).toEqual([
+      '"cluster.rootNodes" must list at least one node of the cluster, e.g. { rootNodes: [{ url: "redis://10.0.0.1:6379" }] }',
+    ])
+    expect(problemsOf({ encryptionKey, cluster: ['redis://10.0.0.1:6379'] })).toEqual([
+      '"cluster" must be node-redis cluster options such as { rootNodes: [{ url: "redis://10.0.0.1:6379" }] }',
+    ])
+    expect(
+      problemsOf({
+        encryptionKey,
+        sentinel: {
+          name: '',
+          sentinelRootNodes: [{ host: '10.0.0.1' }, 26379, { port: 26379 }],
+          nodeClientOptions: 'tls',
+        },
+      }),
+    ).toEqual([
+      '"sentinel.name" must be the name the sentinels monitor the primary under (e.g. "mymaster")',
+      '"sentinel.sentinelRootNodes.0.port" must be a port number from 1 to 65535 (got undefined)',
+      '"sentinel.sentinelRootNodes.1" must be a sentinel such as { host, port }',
+      '"sentinel.sentinelRootNodes.2.host" must be a host name or IP address',
+      '"sentinel.nodeClientOptions" must be an object of node-redis client options',
+    ])
+    expect(problemsOf({ encryptionKey, sentinel: { name: 'mymaster' } })).toEqual([
+      '"sentinel.sentinelRootNodes" must list at least one sentinel, e.g. [{ host: "10.0.0.1", port: 26379 }]',
+    ])
+    expect(problemsOf({ encryptionKey, sentinel: 'mymaster' })).toEqual([
+      '"sentinel" must be node-redis Sentinel options such as { name: "mymaster", sentinelRootNodes: [{ host: "10.0.0.1", port: 26379 }] }',
+    ])
+  })
+
+  it('refuses a mixture of ways to reach Redis, naming them', () => {
+    const cluster = { rootNodes: [{ url: 'redis://10.0.0.1:6379' }] }
+    const sentinel = { name: 'mymaster', sentinelRootNodes: [{ host: '10.0.0.1', port: 26379 }] }
+    expect(problemsOf({ encryptionKey, url: server.url, cluster })).toEqual([
+      'give only one of "client", "url", "cluster" and "sentinel" (got "url" and "cluster")',
+    ])
+    expect(problemsOf({ encryptionKey, client: raw, url: server.url, sentinel })).toEqual([
+      'give only one of "client", "url", "cluster" and "sentinel" (got "client", "url" and "sentinel")',
+    ])
+    expect(problemsOf({ encryptionKey, cluster, clientOptions: { password: 'x' } })).toEqual([
+      '"clientOptions" applies only together with "url"; for a cluster, give node options in "cluster.defaults"',
+    ])
+    expect(problemsOf({ encryptionKey, sentinel, clientOptions: {} })).toEqual([
+      '"clientOptions" applies only together with "url"; for Sentinel, give node options in "sentinel.nodeClientOptions"',
     ])
   })
 
@@ -170,6 +239,7 @@ describe('options', () => {
       expect(text).not.toContain(encryptionKey)
     }
     expect(JSON.parse(JSON.stringify(cache))).toEqual({
+      mode: 'standalone',
       keyPrefix: 'stitch-auth:',
       operationTimeoutMs: 250,
       leaseHoldAfterWriteMs: 1_000,

@@ -11,9 +11,14 @@ import { z } from 'zod'
 import { describeIssues } from './problems.js'
 import type { SimulatorClient } from './types.js'
 
+/**
+ * How a client proves who it is. A client may hold several active secrets or keys at once, as
+ * a Stitch client does while its credentials are rotated: add the new one, deploy, revoke the
+ * old one.
+ */
 export type ClientAuth =
-  | { kind: 'client_secret'; secretHash: Buffer }
-  | { kind: 'private_key_jwt'; key: KeyObject }
+  | { kind: 'client_secret'; secretHashes: readonly Buffer[] }
+  | { kind: 'private_key_jwt'; keys: readonly KeyObject[] }
 
 export interface RegisteredClient {
   readonly clientId: string
@@ -28,14 +33,79 @@ const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'ut
 // take the same time as well as getting the same answer.
 const UNKNOWN_CLIENT_HASH = sha256('stitch-simulator: no such client')
 
-/** Constant-time secret check; `client` undefined still does the work of a comparison. */
+/**
+ * Constant-time secret check against every active secret; `client` undefined still does the
+ * work of a comparison.
+ */
 export function secretMatches(client: RegisteredClient | undefined, secret: string): boolean {
   const expected =
-    client?.auth.kind === 'client_secret' ? client.auth.secretHash : UNKNOWN_CLIENT_HASH
+    client?.auth.kind === 'client_secret' ? client.auth.secretHashes : [UNKNOWN_CLIENT_HASH]
   // Hashing first gives equal-length buffers, which timingSafeEqual requires, without leaking
-  // the secret's length.
-  const equal = timingSafeEqual(sha256(secret), expected)
+  // the secret's length. Every secret is compared, so the time says nothing of which matched.
+  const given = sha256(secret)
+  let equal = false
+  for (const hash of expected) equal = timingSafeEqual(given, hash) || equal
   return equal && client?.auth.kind === 'client_secret'
+}
+
+/** The client with one more active secret. */
+export function withSecret(client: RegisteredClient, secret: unknown): RegisteredClient {
+  if (client.auth.kind !== 'client_secret') {
+    throw new TypeError(`client "${client.clientId}" authenticates with a key, not a secret`)
+  }
+  if (typeof secret !== 'string' || secret === '') {
+    throw new TypeError(`the new secret of client "${client.clientId}" ${NON_EMPTY}`)
+  }
+  if (secretMatches(client, secret)) return client
+  const secretHashes = [...client.auth.secretHashes, sha256(secret)]
+  return Object.freeze({ ...client, auth: { kind: 'client_secret' as const, secretHashes } })
+}
+
+/** The client without `secret`, or undefined when it is not one of its active secrets. */
+export function withoutSecret(
+  client: RegisteredClient,
+  secret: string,
+): RegisteredClient | undefined {
+  if (client.auth.kind !== 'client_secret' || !secretMatches(client, secret)) return undefined
+  const revoked = sha256(secret)
+  const secretHashes = client.auth.secretHashes.filter((hash) => !hash.equals(revoked))
+  return Object.freeze({ ...client, auth: { kind: 'client_secret' as const, secretHashes } })
+}
+
+/** The client with one more active public key. */
+export function withPublicKey(
+  client: RegisteredClient,
+  publicKey: string | JWK | WebCryptoKey,
+): RegisteredClient {
+  if (client.auth.kind !== 'private_key_jwt') {
+    throw new TypeError(`client "${client.clientId}" authenticates with a secret, not a key`)
+  }
+  let key: KeyObject
+  try {
+    key = toVerificationKey(publicKey)
+  } catch (error) {
+    throw new TypeError(`the new key of client "${client.clientId}" ${(error as Error).message}`)
+  }
+  if (client.auth.keys.some((active) => active.equals(key))) return client
+  const keys = [...client.auth.keys, key]
+  return Object.freeze({ ...client, auth: { kind: 'private_key_jwt' as const, keys } })
+}
+
+/** The client without `publicKey`, or undefined when it is not one of its active keys. */
+export function withoutPublicKey(
+  client: RegisteredClient,
+  publicKey: string | JWK | WebCryptoKey,
+): RegisteredClient | undefined {
+  if (client.auth.kind !== 'private_key_jwt') return undefined
+  let key: KeyObject
+  try {
+    key = toVerificationKey(publicKey)
+  } catch {
+    return undefined
+  }
+  const keys = client.auth.keys.filter((active) => !active.equals(key))
+  if (keys.length === client.auth.keys.length) return undefined
+  return Object.freeze({ ...client, auth: { kind: 'private_key_jwt' as const, keys } })
 }
 
 const NON_EMPTY = 'must be a non-empty string'
@@ -91,12 +161,12 @@ export function checkClient(
   let auth: ClientAuth
   if (publicKey !== undefined) {
     try {
-      auth = { kind: 'private_key_jwt', key: toVerificationKey(publicKey) }
+      auth = { kind: 'private_key_jwt', keys: [toVerificationKey(publicKey)] }
     } catch (error) {
       return problems([`"publicKey" ${(error as Error).message}`])
     }
   } else {
-    auth = { kind: 'client_secret', secretHash: sha256(clientSecret as string) }
+    auth = { kind: 'client_secret', secretHashes: [sha256(clientSecret as string)] }
   }
   return {
     registered: Object.freeze({ clientId, scopes: new Set(scopes), allowClientCredentials, auth }),

@@ -1,7 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import type { JWK, CryptoKey as WebCryptoKey } from 'jose'
 import { z } from 'zod'
-import { checkClient, type RegisteredClient, registerClient } from './clients.js'
+import {
+  checkClient,
+  type RegisteredClient,
+  registerClient,
+  withoutPublicKey,
+  withoutSecret,
+  withPublicKey,
+  withSecret,
+} from './clients.js'
 import { type FaultOutcome, FaultRegistry, runFault } from './faults.js'
 import { processGraphQLRequest } from './graphql-endpoint.js'
 import {
@@ -251,6 +260,41 @@ class Simulator implements StitchSimulator {
 
   removeClient(clientId: string): boolean {
     return this.#state.clients.delete(clientId)
+  }
+
+  /**
+   * Gives a secret client one more active secret: both the old and the new one authenticate
+   * until {@link StitchSimulator.revokeClientSecret} revokes one, as during a rotation.
+   */
+  addClientSecret(clientId: string, clientSecret: string): void {
+    this.#updateClient(clientId, (client) => withSecret(client, clientSecret))
+  }
+
+  /** Revokes one of a client's secrets; false when it is not one of them. */
+  revokeClientSecret(clientId: string, clientSecret: string): boolean {
+    return this.#updateClient(clientId, (client) => withoutSecret(client, clientSecret))
+  }
+
+  /** Gives a certificate client one more active public key (or certificate), as during a rotation. */
+  addClientPublicKey(clientId: string, publicKey: string | JWK | WebCryptoKey): void {
+    this.#updateClient(clientId, (client) => withPublicKey(client, publicKey))
+  }
+
+  /** Revokes one of a client's public keys; false when it is not one of them. */
+  revokeClientPublicKey(clientId: string, publicKey: string | JWK | WebCryptoKey): boolean {
+    return this.#updateClient(clientId, (client) => withoutPublicKey(client, publicKey))
+  }
+
+  #updateClient(
+    clientId: string,
+    update: (client: RegisteredClient) => RegisteredClient | undefined,
+  ): boolean {
+    const client = this.#state.clients.get(clientId)
+    if (client === undefined) throw new TypeError(`no simulator client "${clientId}"`)
+    const updated = update(client)
+    if (updated === undefined) return false
+    this.#state.clients.set(clientId, updated)
+    return true
   }
 
   fault(spec: FaultSpec): FaultHandle {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { type KeyObject, randomBytes } from 'node:crypto'
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose'
 import { type RegisteredClient, secretMatches } from './clients.js'
 import { jsonReply, type Reply } from './http.js'
@@ -272,7 +272,7 @@ async function verifyAssertion(
   const now = state.now()
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload']
   try {
-    ;({ payload } = await jwtVerify(assertion, client.auth.key, {
+    payload = await verifyWithAnyKey(assertion, client.auth.keys, {
       algorithms: ['RS256'],
       issuer: client.clientId,
       subject: client.clientId,
@@ -280,7 +280,7 @@ async function verifyAssertion(
       clockTolerance: leeway,
       currentDate: new Date(now),
       requiredClaims: ['exp', 'jti'],
-    }))
+    })
   } catch (error) {
     // Past the signature check the caller holds the private key, so precise reasons are safe.
     if (error instanceof errors.JWTExpired) {
@@ -304,6 +304,27 @@ async function verifyAssertion(
     )
   }
   return { ok: true, jti: payload.jti }
+}
+
+/**
+ * Verifies with each active key in turn: during a rotation a client holds two, and an assertion
+ * carries no key id we could rely on. Only a signature that no key verifies fails as such.
+ */
+async function verifyWithAnyKey(
+  assertion: string,
+  keys: readonly KeyObject[],
+  options: Parameters<typeof jwtVerify>[2],
+): Promise<Awaited<ReturnType<typeof jwtVerify>>['payload']> {
+  let failure: unknown = new errors.JWSSignatureVerificationFailed()
+  for (const key of keys) {
+    try {
+      return (await jwtVerify(assertion, key, options)).payload
+    } catch (error) {
+      if (!(error instanceof errors.JWSSignatureVerificationFailed)) throw error
+      failure = error
+    }
+  }
+  throw failure
 }
 
 function claimProblem(

@@ -341,10 +341,25 @@ export interface StitchSimulator extends AsyncDisposable {
   readonly tokenUrl: string
   /** The GraphQL endpoint, `${url}/graphql`. */
   readonly graphqlUrl: string
-  /** Registers a client, replacing one with the same id (e.g. to rotate its secret). */
+  /** Registers a client, replacing one with the same id and all its secrets or keys. */
   addClient(client: SimulatorClient): void
   /** Forgets a client; tokens already issued to it stay valid until they expire. */
   removeClient(clientId: string): boolean
+  /**
+   * Gives a secret client one more active secret: the old and the new one both authenticate
+   * until one is revoked, as while a secret is rotated (add the new one, deploy, revoke the
+   * old one). Throws for an unknown client, a key client or an empty secret.
+   */
+  addClientSecret(clientId: string, clientSecret: string): void
+  /**
+   * Revokes one of a client's secrets; false when it is not one of them. Tokens already issued
+   * stay valid until they expire (a guess: Stitch does not document what revoking does to them).
+   */
+  revokeClientSecret(clientId: string, clientSecret: string): boolean
+  /** Gives a certificate client one more active public key (SPKI or X.509 PEM, JWK or `CryptoKey`). */
+  addClientPublicKey(clientId: string, publicKey: string | JWK | WebCryptoKey): void
+  /** Revokes one of a client's public keys, given in any form; false when it is not one of them. */
+  revokeClientPublicKey(clientId: string, publicKey: string | JWK | WebCryptoKey): boolean
   /** Injects a fault; see {@link FaultSpec}. */
   fault(spec: FaultSpec): FaultHandle
   /** Removes every fault. */

@@ -70,6 +70,33 @@ describe('private_key_jwt', () => {
     expect(JSON.stringify(log)).not.toContain(assertion)
   })
 
+  it('accepts assertions signed by either key while a key is rotated, then only the new one', async () => {
+    const old = await keyPair()
+    const next = await keyPair()
+    await using sim = await startStitchSimulator({
+      clients: [
+        {
+          clientId: KEY_CLIENT,
+          publicKey: await exportSPKI(old.publicKey),
+          scopes: ['client_paymentrequest'],
+        },
+      ],
+    })
+    const signedBy = async (key: CryptoKey) =>
+      (await send(sim, assertionForm(sim, await signAssertion(sim, key, KEY_CLIENT)))).status
+    expect(await signedBy(next.privateKey)).toBe(401)
+
+    sim.addClientPublicKey(KEY_CLIENT, await exportJWK(next.publicKey))
+    expect(await signedBy(old.privateKey)).toBe(200)
+    expect(await signedBy(next.privateKey)).toBe(200)
+
+    // The same key in another form is the same key.
+    expect(sim.revokeClientPublicKey(KEY_CLIENT, await exportJWK(old.publicKey))).toBe(true)
+    expect(await signedBy(old.privateKey)).toBe(401)
+    expect(await signedBy(next.privateKey)).toBe(200)
+    expect(sim.revokeClientPublicKey(KEY_CLIENT, old.publicKey)).toBe(false)
+  })
+
   it('accepts a JWK-registered key and a CryptoKey', async () => {
     const { publicKey, privateKey } = await keyPair()
     await using sim = await startStitchSimulator({

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { generateKeyPair } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { startStitchSimulator } from '../src/index.js'
 import {
@@ -281,6 +282,34 @@ describe('token endpoint: errors (RFC 6749 §5.2)', () => {
     expect((await requestToken(sim, { client_secret: 'rotated' })).status).toBe(200)
     expect(sim.removeClient(CLIENT_ID)).toBe(true)
     expect((await requestToken(sim, { client_secret: 'rotated' })).status).toBe(401)
+  })
+})
+
+describe('rotating a client secret', () => {
+  it('accepts the old and the new secret until the old one is revoked', async () => {
+    await using sim = await startSim()
+    sim.addClientSecret(CLIENT_ID, 'the-new-secret')
+    expect((await requestToken(sim)).status).toBe(200)
+    expect((await requestToken(sim, { client_secret: 'the-new-secret' })).status).toBe(200)
+
+    expect(sim.revokeClientSecret(CLIENT_ID, CLIENT_SECRET)).toBe(true)
+    const old = await requestToken(sim)
+    expect(old.status).toBe(401)
+    expect(old.json.error).toBe('invalid_client')
+    expect((await requestToken(sim, { client_secret: 'the-new-secret' })).status).toBe(200)
+    // Revoking what is not (or no longer) a secret of the client changes nothing.
+    expect(sim.revokeClientSecret(CLIENT_ID, CLIENT_SECRET)).toBe(false)
+    expect((await requestToken(sim, { client_secret: 'the-new-secret' })).status).toBe(200)
+  })
+
+  it('refuses a secret for an unknown client, an empty one, or one for a key client', async () => {
+    await using sim = await startSim()
+    expect(() => sim.addClientSecret('nobody', 'x')).toThrow(/no simulator client "nobody"/)
+    expect(() => sim.addClientSecret(CLIENT_ID, '')).toThrow(/must be a non-empty string/)
+    const { publicKey } = await generateKeyPair('RS256')
+    sim.addClient({ clientId: 'key-client', publicKey, scopes: [...SCOPES] })
+    expect(() => sim.addClientSecret('key-client', 'x')).toThrow(/with a key, not a secret/)
+    expect(sim.tokenRequests).toEqual([])
   })
 })
 
