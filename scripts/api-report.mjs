@@ -8,7 +8,7 @@
 // each package, run by turbo after its build), or every published package from the root.
 // A check never writes a report (api-extractor's `localBuild: false`), so it fails the same way
 // on a developer's machine and on CI.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Extractor, ExtractorConfig, ExtractorLogLevel } from '@microsoft/api-extractor'
@@ -105,6 +105,26 @@ function extractorConfig(packageDir, entry) {
 }
 
 /**
+ * A report in a form that does not depend on how TypeScript happened to print a type: the
+ * members of an inferred zod enum (`absa: "absa";` lines) come in the order the compiler
+ * created their literal types, which changes from one build of the same sources to the next.
+ * They are sorted; nothing else is touched.
+ */
+export function normalizeReport(text) {
+  const lines = text.split('\n')
+  const member = /^\s*([A-Za-z_$][\w$]*): "\1";$/
+  for (let start = 0; start < lines.length; start++) {
+    if (!member.test(lines[start])) continue
+    let end = start
+    while (end + 1 < lines.length && member.test(lines[end + 1])) end++
+    const block = lines.slice(start, end + 1).sort((a, b) => a.trim().localeCompare(b.trim()))
+    lines.splice(start, block.length, ...block)
+    start = end
+  }
+  return lines.join('\n')
+}
+
+/**
  * Checks (or with `update`, rewrites) the reports of one package. Returns the problems found;
  * none means every report matches the built declarations.
  */
@@ -125,8 +145,10 @@ export function runApiReport(packageDir, { update = false, log = console.log } =
     const config = extractorConfig(packageDir, entry)
     let diff = ''
     const other = []
-    const result = Extractor.invoke(config, {
-      localBuild: update,
+    // api-extractor only writes the fresh report to its temp folder; this script compares it,
+    // normalized, with the committed one and writes it on `update`.
+    Extractor.invoke(config, {
+      localBuild: false,
       printApiReportDiff: !update,
       messageCallback(message) {
         if (REPORT_MESSAGES.has(message.messageId)) {
@@ -145,7 +167,21 @@ export function runApiReport(packageDir, { update = false, log = console.log } =
     })
     const problemsBefore = problems.length
     for (const text of other) problems.push(`${name} (${label}): ${text}`)
-    if (result.apiReportChanged && !update) {
+    const fresh = join(config.reportTempFolder, config.reportConfigs[0].fileName)
+    if (!existsSync(fresh)) {
+      problems.push(`${name} (${label}): api-extractor wrote no report (see the messages above)`)
+      continue
+    }
+    const generated = normalizeReport(readFileSync(fresh, 'utf8'))
+    const committed = existsSync(reportPath)
+      ? normalizeReport(readFileSync(reportPath, 'utf8'))
+      : undefined
+    const changed = generated !== committed
+    // Written in its normalized form, so the committed file is the one a check compares with.
+    const rewrite =
+      update && (!existsSync(reportPath) || readFileSync(reportPath, 'utf8') !== generated)
+    if (rewrite) writeFileSync(reportPath, generated)
+    if (changed && !update) {
       const missing = !existsSync(reportPath)
       problems.push(
         [
@@ -156,7 +192,7 @@ export function runApiReport(packageDir, { update = false, log = console.log } =
           ...(diff ? [indent(diff.replace(/^Changes to the API report:\s*/, ''))] : []),
         ].join('\n'),
       )
-    } else if (result.apiReportChanged) {
+    } else if (rewrite) {
       log(`updated ${shown} (${name} ${label})`)
     } else if (problems.length === problemsBefore) {
       log(`${shown} is up to date (${name} ${label})`)

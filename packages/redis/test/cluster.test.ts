@@ -14,7 +14,12 @@ import {
   startSingleNodeCluster,
 } from './helpers/redis-cluster.js'
 import { askRedis, waitUntil } from './helpers/redis-server.js'
-import { contractKey, contractToken, runTokenCacheContract } from './token-cache-contract.js'
+import {
+  contractKey,
+  contractToken,
+  redisCachePair,
+  runTokenCacheContract,
+} from './token-cache-contract.js'
 
 const encryptionKey = 'cluster-suite-key-0123456789-abcdefghij'
 // A loaded machine may take longer than the default 250 ms for a cluster's first connection.
@@ -36,39 +41,25 @@ afterAll(async () => {
 })
 
 let run = 0
-runTokenCacheContract('RedisTokenCache on a cluster, a cluster client it creates (cluster)', () => {
-  const keyPrefix = `cluster-owned-${++run}:`
-  const options = { cluster: { rootNodes: cluster.rootNodes }, encryptionKey, keyPrefix }
-  const cache = createRedisTokenCache({ ...options, operationTimeoutMs })
-  const peer = createRedisTokenCache({ ...options, operationTimeoutMs })
-  return {
-    cache,
-    peer,
-    close: async () => {
-      await cache.close()
-      await peer.close()
-    },
-  }
-})
+runTokenCacheContract('RedisTokenCache on a cluster, a cluster client it creates (cluster)', () =>
+  redisCachePair({
+    cluster: { rootNodes: cluster.rootNodes },
+    encryptionKey,
+    keyPrefix: `cluster-owned-${++run}:`,
+    operationTimeoutMs,
+  }),
+)
 
-runTokenCacheContract(
-  'RedisTokenCache on a cluster, a createCluster() client the user owns',
-  () => {
-    const keyPrefix = `cluster-shared-${++run}:`
-    const options = { client: userCluster, encryptionKey, keyPrefix, operationTimeoutMs }
-    const cache = createRedisTokenCache(options)
-    const peer = createRedisTokenCache(options)
-    return {
-      cache,
-      peer,
-      close: async () => {
-        await cache.close()
-        await peer.close()
-        if (!userCluster.isReady)
-          throw new Error('closing a cache closed a cluster it does not own')
-      },
-    }
-  },
+runTokenCacheContract('RedisTokenCache on a cluster, a createCluster() client the user owns', () =>
+  redisCachePair(
+    {
+      client: userCluster,
+      encryptionKey,
+      keyPrefix: `cluster-shared-${++run}:`,
+      operationTimeoutMs,
+    },
+    userCluster,
+  ),
 )
 
 /** Every key under `prefix` on each primary, by port. */

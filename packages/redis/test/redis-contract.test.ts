@@ -1,8 +1,7 @@
 import { createClient } from 'redis'
 import { afterAll, beforeAll } from 'vitest'
-import { createRedisTokenCache } from '../src/index.js'
 import { type RedisServer, startRedisServer } from './helpers/redis-server.js'
-import { runTokenCacheContract } from './token-cache-contract.js'
+import { redisCachePair, runTokenCacheContract } from './token-cache-contract.js'
 
 const encryptionKey = 'contract-suite-key-0123456789-abcdefghij'
 let server: RedisServer
@@ -24,33 +23,9 @@ afterAll(async () => {
 let run = 0
 runTokenCacheContract(
   'RedisTokenCache, a client we own (url) and a peer on its own connection',
-  () => {
-    const keyPrefix = `contract-owned-${++run}:`
-    const cache = createRedisTokenCache({ url: server.url, encryptionKey, keyPrefix })
-    const peer = createRedisTokenCache({ url: server.url, encryptionKey, keyPrefix })
-    return {
-      cache,
-      peer,
-      close: async () => {
-        await cache.close()
-        await peer.close()
-      },
-    }
-  },
+  () => redisCachePair({ url: server.url, encryptionKey, keyPrefix: `contract-owned-${++run}:` }),
 )
 
-runTokenCacheContract('RedisTokenCache, a client the user owns', () => {
-  const keyPrefix = `contract-shared-${++run}:`
-  const cache = createRedisTokenCache({ client: redis, encryptionKey, keyPrefix })
-  const peer = createRedisTokenCache({ client: redis, encryptionKey, keyPrefix })
-  return {
-    cache,
-    peer,
-    close: async () => {
-      await cache.close()
-      await peer.close()
-      // The client stays the user's: closing the caches must leave it open.
-      if (!redis.isReady) throw new Error('closing a cache closed a client it does not own')
-    },
-  }
-})
+runTokenCacheContract('RedisTokenCache, a client the user owns', () =>
+  redisCachePair({ client: redis, encryptionKey, keyPrefix: `contract-shared-${++run}:` }, redis),
+)

@@ -10,7 +10,12 @@ import {
 } from '../src/index.js'
 import { type RedisSentinelSetup, startRedisSentinel } from './helpers/redis-sentinel.js'
 import { askRedis, waitUntil } from './helpers/redis-server.js'
-import { contractKey, contractToken, runTokenCacheContract } from './token-cache-contract.js'
+import {
+  contractKey,
+  contractToken,
+  redisCachePair,
+  runTokenCacheContract,
+} from './token-cache-contract.js'
 
 const encryptionKey = 'sentinel-suite-key-0123456789-abcdefghij'
 // A loaded machine may take longer than the default 250 ms for a first connection via Sentinel.
@@ -34,42 +39,25 @@ afterAll(async () => {
 const sentinelOptions = () => ({ name: setup.name, sentinelRootNodes: setup.sentinelRootNodes })
 
 let run = 0
-runTokenCacheContract(
-  'RedisTokenCache via Sentinel, a Sentinel client it creates (sentinel)',
-  () => {
-    const keyPrefix = `sentinel-owned-${++run}:`
-    const options = { sentinel: sentinelOptions(), encryptionKey, keyPrefix, operationTimeoutMs }
-    const cache = createRedisTokenCache(options)
-    const peer = createRedisTokenCache(options)
-    return {
-      cache,
-      peer,
-      close: async () => {
-        await cache.close()
-        await peer.close()
-      },
-    }
-  },
+runTokenCacheContract('RedisTokenCache via Sentinel, a Sentinel client it creates (sentinel)', () =>
+  redisCachePair({
+    sentinel: sentinelOptions(),
+    encryptionKey,
+    keyPrefix: `sentinel-owned-${++run}:`,
+    operationTimeoutMs,
+  }),
 )
 
-runTokenCacheContract(
-  'RedisTokenCache via Sentinel, a createSentinel() client the user owns',
-  () => {
-    const keyPrefix = `sentinel-shared-${++run}:`
-    const options = { client: userSentinel, encryptionKey, keyPrefix, operationTimeoutMs }
-    const cache = createRedisTokenCache(options)
-    const peer = createRedisTokenCache(options)
-    return {
-      cache,
-      peer,
-      close: async () => {
-        await cache.close()
-        await peer.close()
-        if (!userSentinel.isReady)
-          throw new Error('closing a cache closed a client it does not own')
-      },
-    }
-  },
+runTokenCacheContract('RedisTokenCache via Sentinel, a createSentinel() client the user owns', () =>
+  redisCachePair(
+    {
+      client: userSentinel,
+      encryptionKey,
+      keyPrefix: `sentinel-shared-${++run}:`,
+      operationTimeoutMs,
+    },
+    userSentinel,
+  ),
 )
 
 describe('via Sentinel', () => {

@@ -1,5 +1,6 @@
 import type { CachedToken, Promisable, TokenCache } from '@stitch-auth/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createRedisTokenCache, type RedisTokenCacheOptions } from '../src/index.js'
 
 /** One cache under test, with a second view of the same storage when it has one. */
 export interface TokenCacheFixture {
@@ -52,6 +53,29 @@ const slow = (ms: number) => ms * 3
  * The behaviour core relies on from every `TokenCache`: run it for each backend (next-auth's
  * `runBasicTests` idea), so a new backend is correct when this suite passes.
  */
+/**
+ * Two Redis caches on one key prefix, as two instances of an app would be: `cache` and its
+ * `peer`. With a client the user owns (`owner`), closing them must leave that client open.
+ */
+export function redisCachePair(
+  options: RedisTokenCacheOptions,
+  owner?: { readonly isReady: boolean },
+): TokenCacheFixture {
+  const cache = createRedisTokenCache(options)
+  const peer = createRedisTokenCache(options)
+  return {
+    cache,
+    peer,
+    close: async () => {
+      await cache.close()
+      await peer.close()
+      if (owner && !owner.isReady) {
+        throw new Error('closing a cache closed a client it does not own')
+      }
+    },
+  }
+}
+
 export function runTokenCacheContract(
   name: string,
   makeFixture: () => Promisable<TokenCacheFixture>,
