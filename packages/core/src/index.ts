@@ -74,6 +74,8 @@ export {
   findScopeProblems,
   type NormalizedScopes,
   normalizeScopes,
+  type RouteScopeDefaults,
+  routeScopeProblems,
   STITCH_SCOPES,
   type StitchScope,
 } from './scopes.js'

@@ -55,6 +55,37 @@ export function findScopeProblems(scopes: unknown, allowUnknownScopes: boolean):
   return problems
 }
 
+/** What a route's scopes are checked against: the options of the client it uses. */
+export interface RouteScopeDefaults {
+  readonly defaultScopes?: unknown
+  readonly allowUnknownScopes: boolean
+}
+
+/**
+ * The problems with the `scopes` a framework's token middleware is given, each naming
+ * `"scopes"`, so Express, Fastify and Hono say the same thing: required when the client has no
+ * default scopes, a non-empty array, and every scope one core accepts (a typo fails at
+ * start-up, not at the first request). `client` is the client's options, or undefined when
+ * the client given is not one: then only the shape of `scopes` is checked.
+ */
+export function routeScopeProblems(
+  scopes: unknown,
+  client: RouteScopeDefaults | undefined,
+): string[] {
+  if (scopes === undefined) {
+    return client && client.defaultScopes === undefined
+      ? ['"scopes" is required when the client has no default scopes']
+      : []
+  }
+  if (!Array.isArray(scopes) || scopes.length === 0) {
+    return ['"scopes" must be a non-empty array of scopes']
+  }
+  if (client === undefined) return []
+  return findScopeProblems(scopes, client.allowUnknownScopes).map(
+    (problem) => `"scopes": ${problem}`,
+  )
+}
+
 function unknownScopeMessage(scope: string): string {
   const suggestion = closestScope(scope)
   const hint = suggestion ? ` Did you mean "${suggestion}"?` : ''

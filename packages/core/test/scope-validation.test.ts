@@ -1,6 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { findScopeProblems, STITCH_AUTH_ERROR_CODES, type StitchScope } from '../src/index.js'
+import {
+  findScopeProblems,
+  routeScopeProblems,
+  STITCH_AUTH_ERROR_CODES,
+  type StitchScope,
+} from '../src/index.js'
 import { useSimulator } from './simulator.js'
 
 const ctx = useSimulator()
@@ -138,5 +143,43 @@ describe('scope validation does not depend on history', () => {
     )
     // Every valid list was one of three scope sets: one token each, however often asked.
     expect(ctx.sim.stats.tokenRequests.total).toBeLessThanOrEqual(3)
+  })
+})
+
+describe("a framework middleware's route scopes (routeScopeProblems)", () => {
+  const withDefaults = { defaultScopes: ['client_refund'], allowUnknownScopes: false }
+  const withoutDefaults = { defaultScopes: undefined, allowUnknownScopes: false }
+
+  it('may be left out only when the client has default scopes', () => {
+    expect(routeScopeProblems(undefined, withDefaults)).toEqual([])
+    expect(routeScopeProblems(undefined, withoutDefaults)).toEqual([
+      '"scopes" is required when the client has no default scopes',
+    ])
+  })
+
+  it('must be a non-empty array of scopes core accepts, typos named with a suggestion', () => {
+    for (const scopes of [[], 'client_refund', null, 42]) {
+      expect(routeScopeProblems(scopes, withDefaults)).toEqual([
+        '"scopes" must be a non-empty array of scopes',
+      ])
+    }
+    expect(routeScopeProblems(['client_refund'], withoutDefaults)).toEqual([])
+    expect(routeScopeProblems(['client_refnd', 'two words'], withDefaults)).toEqual([
+      expect.stringMatching(
+        /^"scopes": unknown scope "client_refnd"\. Did you mean "client_refund"\?/,
+      ),
+      '"scopes": scope "two words" contains whitespace; pass each scope as its own array item',
+    ])
+    expect(
+      routeScopeProblems(['client_new'], { defaultScopes: undefined, allowUnknownScopes: true }),
+    ).toEqual([])
+  })
+
+  it('checks only the shape when the client given is not one', () => {
+    expect(routeScopeProblems(undefined, undefined)).toEqual([])
+    expect(routeScopeProblems(['client_refnd'], undefined)).toEqual([])
+    expect(routeScopeProblems([], undefined)).toEqual([
+      '"scopes" must be a non-empty array of scopes',
+    ])
   })
 })

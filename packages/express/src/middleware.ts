@@ -1,6 +1,6 @@
 import {
   type AnyStitchScope,
-  findScopeProblems,
+  routeScopeProblems,
   StitchAuth,
   type StitchAuthOptions,
   StitchConfigError,
@@ -106,58 +106,32 @@ export function getStitchToken(req: {
   )
 }
 
-const NON_EMPTY_SCOPES = 'must be a non-empty array of scopes'
-
-const sharedOptionsSchema = z
-  .strictObject(
-    {
-      client: z.custom<StitchAuth<string>>(
-        (value) => typeof (value as Partial<StitchAuth<string>> | null)?.getToken === 'function',
-        // Not aborting, so the checks of how client and scopes combine still run.
-        { abort: false, message: 'must be a client from createStitchAuth()' },
-      ),
-      scopes: z.array(z.unknown(), { error: NON_EMPTY_SCOPES }).min(1, NON_EMPTY_SCOPES).optional(),
-    },
-    {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys'
-          ? `give "client" or client options, not both (also got: ${issue.keys.join(', ')})`
-          : undefined,
-    },
-  )
-  .superRefine(
-    (options, context) => {
-      // Read as given: a field may have failed its own check above.
-      const { client, scopes } = options as {
-        client?: Partial<StitchAuth<string>>
-        scopes?: unknown
-      }
-      if (scopes === undefined) {
-        if (client?.options?.defaultScopes === undefined) {
-          context.addIssue({
-            code: 'custom',
-            path: ['scopes'],
-            message: 'is required when the client has no default scopes',
-          })
-        }
-      } else if (Array.isArray(scopes) && scopes.length > 0 && client?.options) {
-        // Core's own scope check, so a typo fails here, at start-up, with core's message.
-        for (const problem of findScopeProblems(scopes, client.options.allowUnknownScopes)) {
-          context.addIssue({ code: 'custom', message: `"scopes": ${problem}` })
-        }
-      }
-    },
-    // Also when a field is wrong, so every problem is listed at once.
-    { when: () => true },
-  )
+const sharedOptionsSchema = z.strictObject(
+  {
+    client: z.custom<StitchAuth<string>>(
+      (value) => typeof (value as Partial<StitchAuth<string>> | null)?.getToken === 'function',
+      { message: 'must be a client from createStitchAuth()' },
+    ),
+    // Checked below, against the client, as the other frameworks' middleware check it.
+    scopes: z.unknown().optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `give "client" or client options, not both (also got: ${issue.keys.join(', ')})`
+        : undefined,
+  },
+)
 
 /**
  * Validates only: the middleware keeps the caller's own `scopes` array (core caches by array
- * identity), not the copy zod would hand back.
+ * identity), not the copy zod would hand back. Every problem is listed at once.
  */
 function checkSharedOptions(options: StitchAuthClientOptions<string>): void {
   const parsed = sharedOptionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new StitchConfigError(describeIssues(parsed.error.issues), 'Invalid stitchAuth() options')
-  }
+  const problems = parsed.success ? [] : describeIssues(parsed.error.issues)
+  const client = options.client as Partial<StitchAuth<string>> | undefined
+  const isClient = typeof client?.getToken === 'function'
+  problems.push(...routeScopeProblems(options.scopes, isClient ? client.options : undefined))
+  if (problems.length > 0) throw new StitchConfigError(problems, 'Invalid stitchAuth() options')
 }

@@ -1,6 +1,6 @@
 import {
   type AnyStitchScope,
-  findScopeProblems,
+  routeScopeProblems,
   StitchAuth,
   type StitchAuthOptions,
   StitchConfigError,
@@ -148,25 +148,12 @@ function checkClient(options: StitchAuthPluginClientOptions): StitchAuth<string>
   return client
 }
 
-const NON_EMPTY_SCOPES = '"scopes" must be a non-empty array of scopes'
-
 function checkHookOptions(client: StitchAuth<string>, options: StitchTokenHookOptions): void {
   const problems: string[] = []
   const { scopes, ...others } = options as StitchTokenHookOptions & Record<string, unknown>
   const unknown = Object.keys(others)
   if (unknown.length > 0) problems.push(`unknown option(s): ${unknown.join(', ')} (use "scopes")`)
-  if (scopes === undefined) {
-    if (client.options.defaultScopes === undefined) {
-      problems.push('"scopes" is required when the client has no default scopes')
-    }
-  } else if (!Array.isArray(scopes) || scopes.length === 0) {
-    problems.push(NON_EMPTY_SCOPES)
-  } else {
-    // Core's own scope check, so a typo fails here, at start-up, with core's message.
-    for (const problem of findScopeProblems(scopes, client.options.allowUnknownScopes)) {
-      problems.push(`"scopes": ${problem}`)
-    }
-  }
+  problems.push(...routeScopeProblems(scopes, client.options))
   if (problems.length > 0) {
     throw new StitchConfigError(problems, 'Invalid fastify.stitchAuth() options')
   }

@@ -1,5 +1,5 @@
 import {
-  findScopeProblems,
+  routeScopeProblems,
   type StitchAuth,
   StitchConfigError,
   type StitchScope,
@@ -101,19 +101,7 @@ function checkOptions(options: StitchAuthMiddlewareOptions<string>): void {
     const isClient =
       typeof client?.getToken === 'function' && typeof client.peekToken === 'function'
     if (!isClient) problems.push('"client" must be a client from createStitchAuth()')
-    const { scopes } = options as { scopes?: unknown }
-    if (scopes === undefined) {
-      if (isClient && client.options?.defaultScopes === undefined) {
-        problems.push('"scopes" is required when the client has no default scopes')
-      }
-    } else if (!Array.isArray(scopes) || scopes.length === 0) {
-      problems.push('"scopes" must be a non-empty array of scopes')
-    } else if (isClient && client.options) {
-      // Core's own scope check, so a typo fails here, at start-up, with core's message.
-      for (const problem of findScopeProblems(scopes, client.options.allowUnknownScopes)) {
-        problems.push(`"scopes": ${problem}`)
-      }
-    }
+    problems.push(...routeScopeProblems(options.scopes, isClient ? client.options : undefined))
   }
   if (problems.length > 0) throw new StitchConfigError(problems, 'Invalid stitchAuth() options')
 }
