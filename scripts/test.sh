@@ -4,6 +4,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 # Real parts the tests use (Debian packages): Redis, headless Chromium, curl, openssl.
 ensure_apt redis-server redis-server
+# redis-cli builds the Redis Cluster of the cluster and failover tests.
+ensure_apt redis-cli redis-tools
 ensure_apt chromium chromium
 ensure_apt curl curl
 ensure_apt openssl openssl
