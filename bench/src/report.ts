@@ -1,5 +1,6 @@
 // Renders the results as Markdown: docs/benchmarks.md and the console print the same tables.
 import { cpus, freemem, platform, release, totalmem } from 'node:os'
+import { BUNDLE_BUDGET_BYTES, type BundleRow } from './bundle.ts'
 import { EXPRESS, type ExpressResult } from './express.ts'
 import { IMPORT, type ImportRow } from './import.ts'
 import { LOAD, type LoadRow, STAMPEDE_CALLERS, type StampedeRow } from './load.ts'
@@ -18,6 +19,7 @@ export interface Results {
   express?: ExpressResult
   memory?: MemoryRow[]
   import?: ImportRow[]
+  bundle?: BundleRow[]
 }
 
 export interface Target {
@@ -39,6 +41,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 const ns = (value: number | undefined) => (value === undefined ? 'n/a' : formatNumber(value, 1))
 const ratio = (value: number) => `${formatNumber(value, 2)}×`
 const ms = (value: number) => `${formatNumber(value, 1)} ms`
+const kib = (value: number) => `${formatNumber(value / 1024, 1)} KiB`
 const bytes = (value: number) =>
   `${value < 0 ? '−' : ''}${formatNumber(Math.abs(value) / 1024, 1)} KiB`
 
@@ -158,6 +161,14 @@ export function targets(results: Results): Target[] {
       target: `Cold import: \`import('@stitch-auth/core')\` ≤ 1.5× openid-client's (median of ${IMPORT.runs} fresh processes each)`,
       measured: `${ratio(times)} (${ms(core.medianMs)} vs ${ms(openid.medianMs)})`,
       pass: times <= 1.5,
+    })
+  }
+  const secretClient = results.bundle?.[0]
+  if (secretClient) {
+    list.push({
+      target: `Bundle: an app that calls \`createStitchAuth\` with a client secret ≤ ${formatNumber(BUNDLE_BUDGET_BYTES / 1024)} KiB minified + gzipped`,
+      measured: `${kib(secretClient.gzipBytes)} (${kib(secretClient.minifiedBytes)} minified)`,
+      pass: secretClient.gzipBytes <= BUNDLE_BUDGET_BYTES,
     })
   }
   return list
@@ -316,6 +327,27 @@ export function importTable(rows: readonly ImportRow[]): string {
   )
 }
 
+export function bundleTable(rows: readonly BundleRow[]): string {
+  return table(
+    [
+      'app',
+      'what it does',
+      'minified',
+      'min + gzip',
+      'split off, not loaded (gzip)',
+      'packages in it',
+    ],
+    rows.map((row) => [
+      row.name,
+      row.app,
+      kib(row.minifiedBytes),
+      kib(row.gzipBytes),
+      row.unloadedGzipBytes === 0 ? '—' : kib(row.unloadedGzipBytes),
+      row.packages.map((name) => `\`${name}\``).join(', '),
+    ]),
+  )
+}
+
 /** The whole report. Sections not run are left out. */
 export function renderReport(results: Results): string {
   const parts: string[] = [
@@ -414,6 +446,16 @@ export function renderReport(results: Results): string {
       `Milliseconds of \`await import('<package>')\` in a fresh Node process (\`node --input-type=module -e\`, timed with \`performance.now()\` around the import alone, so Node's own start-up is left out), ${IMPORT.runs} processes per package, run one at a time in rounds that take the packages in turn, so the machine's drift in speed weighs on all alike. \`@stitch-auth/core\` resolves to its built \`dist/\` as an app's would. The floor is an empty module: the cost of a dynamic import by itself.`,
       '',
       importTable(results.import),
+      '',
+    )
+  }
+  if (results.bundle) {
+    parts.push(
+      '## 7. Bundle size',
+      '',
+      "Each app below is a few lines that get a client-credentials token, bundled by esbuild as an edge or serverless build would (`bundle`, `minify`, ESM, `platform: 'browser'` with the `workerd`, `worker` and `browser` conditions, `splitting` at `import()`); packages resolve from `bench/`, so `@stitch-auth/core` comes from its built `dist/`. Sizes add up every chunk the app loads; each chunk is gzipped on its own (level 9), as a server sends it. A secret client never loads the chunk that signs client assertions (jose), so it is shown apart. The peers only make the token request; stitch-auth's secret client also carries its cache with single-flight and refresh-ahead, retries that honour `Retry-After`, typed errors and events, and ky. `packages/core/test/bundle-size.test.ts` holds a secret client's bundle to the same 25 KiB budget in every test run.",
+      '',
+      bundleTable(results.bundle),
       '',
     )
   }

@@ -2,12 +2,14 @@
 //   pnpm --filter @stitch-auth/bench bench -- --only=warm,stampede   (a subset; docs untouched)
 import { writeFile } from 'node:fs/promises'
 import { startStitchSimulator } from '@stitch-auth/testing'
+import { runBundle } from './bundle.ts'
 import type { Endpoints } from './contenders.ts'
 import { runExpress } from './express.ts'
 import { runImport } from './import.ts'
 import { runContinuousLoad, runStampede } from './load.ts'
 import { runMemory } from './memory.ts'
 import {
+  bundleTable,
   expressTable,
   hotTable,
   importTable,
@@ -23,7 +25,7 @@ import {
 import { CLIENT_ID, CLIENT_SECRET, collectGarbage, SCOPE } from './util.ts'
 import { clockCostNs, runWarm } from './warm.ts'
 
-const SECTIONS = ['warm', 'stampede', 'load', 'express', 'memory', 'import'] as const
+const SECTIONS = ['warm', 'stampede', 'load', 'express', 'memory', 'import', 'bundle'] as const
 type Section = (typeof SECTIONS)[number]
 
 const only = process.argv
@@ -71,6 +73,10 @@ try {
   if (wanted('import')) {
     results.import = await runImport()
     log(`6. Cold import\n${importTable(results.import)}`)
+  }
+  if (wanted('bundle')) {
+    results.bundle = await runBundle()
+    log(`7. Bundle size\n${bundleTable(results.bundle)}`)
   }
 } finally {
   await sim.close()
