@@ -16,8 +16,14 @@ import type { z } from 'zod'
  * `constructor(private readonly stitch: StitchAuthService) {}`. The class is its own injection
  * token. Every method is core's; `client` is the core `StitchAuth` itself, to hand to other
  * adapters (e.g. `@stitch-auth/express`) so they share one token cache.
+ *
+ * Nest's injection cannot carry the module's `scopes` into the type, so `run()` checks them at
+ * run time. Name them as the type parameter to have the compiler check them too:
+ * `private readonly stitch: StitchAuthService<'client_paymentrequest' | 'client_refund'>`.
  */
-export class StitchAuthService implements OnApplicationShutdown {
+export class StitchAuthService<TGranted extends StitchScope = StitchScope>
+  implements OnApplicationShutdown
+{
   constructor(
     /** The underlying core client. Share it; don't close it yourself. */
     readonly client: StitchAuth,
@@ -41,13 +47,14 @@ export class StitchAuthService implements OnApplicationShutdown {
    * Runs an API operation from the catalog (`@stitch-auth/nestjs/operations`) or your own
    * `defineApiOperation`, with a token for exactly its scopes, and returns its typed result.
    * Invalid variables throw `StitchInputError` (400 through `StitchAuthExceptionFilter`)
-   * before anything is sent.
+   * before anything is sent. An operation outside the module's `scopes` throws
+   * `StitchConfigError`, and does not compile when the service's type parameter names them.
    *
    * @example
    * const result = await this.stitch.run(verifyBankAccount, { input })
    */
   run<TVariables extends z.ZodType, TResult>(
-    operation: StitchApiOperation<TVariables, TResult>,
+    operation: StitchApiOperation<TVariables, TResult, TGranted>,
     ...args: RunArguments<TVariables>
   ): Promise<TResult> {
     return this.client.run(operation, ...args)

@@ -20,6 +20,7 @@ import {
   type StitchWebhookDelivery,
   UseStitchToken,
 } from '../src/index.js'
+import { getPaymentRequest, initiateRefund } from '../src/operations.js'
 
 // Fastify's request and reply types, as Nest's adapter names them (fastify itself is not a
 // dependency of this package).
@@ -34,6 +35,32 @@ describe('types', () => {
     UseStitchToken(['client_paymentrequest'])
     // @ts-expect-error: a typo in a scope
     UseStitchToken(['client_paymentrequests'])
+  })
+
+  it('refuses an operation outside the scopes the service is typed with', () => {
+    const granted = {} as StitchAuthService<'client_paymentrequest'>
+    granted.run(getPaymentRequest, { id: 'pr_1' })
+    // @ts-expect-error: initiateRefund needs client_refund
+    granted.run(initiateRefund, {
+      input: {
+        paymentRequestId: 'pr_1',
+        amount: { quantity: 1, currency: 'ZAR' },
+        reason: 'requested_by_user',
+        beneficiaryReference: 'Shop refund',
+      },
+    })
+    // Untyped, as Nest injects it: any operation compiles; the module's scopes decide at run time.
+    const injected = {} as StitchAuthService
+    expectTypeOf(
+      injected.run(initiateRefund, {
+        input: {
+          paymentRequestId: 'pr_1',
+          amount: { quantity: 1, currency: 'ZAR' },
+          reason: 'requested_by_user',
+          beneficiaryReference: 'Shop refund',
+        },
+      }),
+    ).resolves.toHaveProperty('id')
   })
 
   it('takes isGlobal on both forRoot and forRootAsync', () => {

@@ -112,7 +112,11 @@ export const identifyingDocument = /* @__PURE__ */ z
   )
 
 function document() {
-  return z.object({ country: countryCode, number: text({ max: 64 }) }).optional()
+  const number = z
+    .string()
+    .regex(/\S/, 'must not be empty')
+    .max(64, 'must be at most 64 characters')
+  return z.object({ country: countryCode, number }).optional()
 }
 
 /** A value read from Stitch that may be absent or null; both read as `undefined`. */

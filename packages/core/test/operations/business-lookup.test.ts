@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import {
   type BusinessLookup,
+  defineApiOperation,
   findBusinessByName,
   findBusinessByRegistrationNumber,
   findBusinessesByDirectorId,
@@ -228,5 +230,85 @@ describe('findBusinessesByDirectorId', () => {
         },
       ],
     )
+  })
+
+  it('refuses a director id number of spaces only before any request', async () => {
+    const stitch = ctx.client(LOOKUP)
+    await ctx.expectRefusedLocally(
+      stitch.run(findBusinessesByDirectorId, {
+        directorId: { passport: { country: 'GB', number: '  ' } },
+        country: 'ZA',
+      }),
+      [{ path: 'directorId.passport.number', message: 'must not be empty' }],
+    )
+  })
+
+  it('maps Stitch refusing input to STITCH_AUTH_API_INVALID_INPUT', async () => {
+    // The catalog refuses locally all that the simulator refuses; the same document sent by an
+    // application's operation that checks nothing shows how Stitch's own refusal reads.
+    const stitch = ctx.client(LOOKUP)
+    const unchecked = defineApiOperation({
+      name: findBusinessesByDirectorId.name,
+      document: findBusinessesByDirectorId.document,
+      scopes: findBusinessesByDirectorId.scopes,
+      variables: z.object({ directorId: z.unknown(), country: z.string() }),
+      result: (data) => data,
+    })
+    const error = await ctx.expectInputRefusedByStitch(
+      stitch.run(unchecked, {
+        directorId: { passport: { country: 'GB', number: '  ' } },
+        country: 'ZA',
+      }),
+      'directorId.passport.number must not be empty',
+    )
+    expect(error.errors).toMatchObject([{ path: ['client', 'businessesByDirectorId'] }])
+    expect(ctx.sim.apiRequests).toMatchObject([
+      { operationName: 'FindBusinessesByDirectorId', outcome: 'error' },
+    ])
+    await ctx.expectTokenNotIn(error, stitch, ['client_businesslookup'])
+  })
+})
+
+describe('business lookup scopes', () => {
+  it('maps the API refusing a token without client_businesslookup to STITCH_AUTH_API_FORBIDDEN', async () => {
+    // The same documents with a token of another scope: the API itself refuses them.
+    const stitch = ctx.client(LOOKUP)
+    const scopes = ['client_paymentrequest'] as const
+    const calls = [
+      {
+        call: () =>
+          stitch.run(defineApiOperation({ ...findBusinessByName, scopes }), {
+            businessName: 'Umoya Solar (Pty) Ltd',
+            country: 'ZA',
+          }),
+        field: 'businessByName',
+      },
+      {
+        call: () =>
+          stitch.run(defineApiOperation({ ...findBusinessByRegistrationNumber, scopes }), {
+            input: { country: 'ZA', number: '2021/654321/07' },
+          }),
+        field: 'businessByRegistrationNumber',
+      },
+      {
+        call: () =>
+          stitch.run(defineApiOperation({ ...findBusinessesByDirectorId, scopes }), {
+            directorId: { identityDocument: { country: 'ZA', number: '8505055800085' } },
+            country: 'ZA',
+          }),
+        field: 'businessesByDirectorId',
+      },
+    ]
+    for (const { call, field } of calls) {
+      const error = await ctx.expectForbiddenByStitch(call(), ['client_businesslookup'])
+      expect(error.errors).toMatchObject([{ path: ['client', field] }])
+      await ctx.expectTokenNotIn(error, stitch, scopes)
+    }
+    expect(ctx.requestedScopes()).toEqual(['client_paymentrequest'])
+    expect(ctx.sim.apiRequests).toMatchObject([
+      { operationName: 'FindBusinessByName', outcome: 'forbidden' },
+      { operationName: 'FindBusinessByRegistrationNumber', outcome: 'forbidden' },
+      { operationName: 'FindBusinessesByDirectorId', outcome: 'forbidden' },
+    ])
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type UploadedImage, uploadImage } from '../../src/operations/index.js'
+import { defineApiOperation, type UploadedImage, uploadImage } from '../../src/operations/index.js'
 import { PAYMENTS_ONLY, useOperationsSimulator } from './setup.js'
 
 const UPLOADER = { clientId: 'test-uploader', clientSecret: 'uploader-secret' }
@@ -98,11 +98,34 @@ describe('uploadImage', () => {
     const huge = new File([new Uint8Array(5 * 1024 * 1024 + 1)], 'huge.png', {
       type: 'image/png',
     })
-    await ctx.expectInputRefusedByStitch(
+    const error = await ctx.expectInputRefusedByStitch(
       stitch.run(uploadImage, { image: huge }),
       /image must be at most 5242880 bytes/,
     )
+    expect(error.errors).toMatchObject([{ path: ['clientImageUpload'] }])
     expect(ctx.sim.apiRequests.map((request) => request.outcome)).toEqual(['error'])
+    await ctx.expectTokenNotIn(error, stitch, ['client_imageupload'])
+  })
+
+  it('maps the API refusing a token without client_imageupload to STITCH_AUTH_API_FORBIDDEN', async () => {
+    // The same document, sent as the same multipart request, with a token of another scope:
+    // the API itself refuses it.
+    const stitch = ctx.client(UPLOADER)
+    const error = await ctx.expectForbiddenByStitch(
+      stitch.run(defineApiOperation({ ...uploadImage, scopes: ['client_paymentrequest'] }), {
+        image: new File([PNG], 'forbidden.png', { type: 'image/png' }),
+      }),
+      ['client_imageupload'],
+    )
+    expect(error.errors).toMatchObject([{ path: ['clientImageUpload'] }])
+    expect(ctx.sim.apiRequests).toMatchObject([
+      {
+        operationName: 'UploadImage',
+        scopes: ['client_paymentrequest'],
+        variables: { image: { filename: 'forbidden.png', mimetype: 'image/png' } },
+      },
+    ])
+    await ctx.expectTokenNotIn(error, stitch, ['client_paymentrequest'])
   })
 
   it('fails the token request when Stitch has not enabled the scope for the client', async () => {

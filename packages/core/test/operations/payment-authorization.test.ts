@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   createPaymentAuthorizationRequest,
+  defineApiOperation,
   type PaymentAuthorizationRequest,
 } from '../../src/operations/index.js'
 import { PAYMENTS_ONLY, useOperationsSimulator } from './setup.js'
@@ -131,16 +132,38 @@ describe('createPaymentAuthorizationRequest', () => {
   it('maps input only Stitch checks (a currency it does not pay in) to STITCH_AUTH_API_INVALID_INPUT', async () => {
     // Any ISO 4217 code passes locally; which currencies LinkPay pays in is Stitch's to say.
     const stitch = ctx.client(LINKPAY)
-    await ctx.expectInputRefusedByStitch(
+    const error = await ctx.expectInputRefusedByStitch(
       stitch.run(createPaymentAuthorizationRequest, {
         input: {
           ...request.input,
           initialPayment: { amount: { quantity: 10, currency: 'USD' } },
         },
       }),
-      'must be "ZAR" (got "USD")',
+      'input.initialPayment.amount.currency must be "ZAR" (got "USD")',
     )
+    expect(error.errors).toMatchObject([{ path: ['clientPaymentAuthorizationRequestCreate'] }])
     expect(ctx.sim.apiRequests.map((entry) => entry.outcome)).toEqual(['error'])
+    await ctx.expectTokenNotIn(error, stitch, ['client_paymentauthorizationrequest'])
+  })
+
+  it('maps the API refusing a token without client_paymentauthorizationrequest to STITCH_AUTH_API_FORBIDDEN', async () => {
+    // The same document with a token of another scope: the API itself refuses it.
+    const stitch = ctx.client(LINKPAY)
+    const error = await ctx.expectForbiddenByStitch(
+      stitch.run(
+        defineApiOperation({
+          ...createPaymentAuthorizationRequest,
+          scopes: ['client_paymentrequest'],
+        }),
+        request,
+      ),
+      ['client_paymentauthorizationrequest'],
+    )
+    expect(error.errors).toMatchObject([{ path: ['clientPaymentAuthorizationRequestCreate'] }])
+    expect(ctx.sim.apiRequests).toMatchObject([
+      { operationName: 'CreatePaymentAuthorizationRequest', scopes: ['client_paymentrequest'] },
+    ])
+    await ctx.expectTokenNotIn(error, stitch, ['client_paymentrequest'])
   })
 
   it('fails the token request when Stitch has not enabled the scope for the client', async () => {

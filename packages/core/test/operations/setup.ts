@@ -220,6 +220,51 @@ export function useOperationsSimulator({ clients, seed }: OperationsSimulatorOpt
     return error as StitchApiError
   }
 
+  /**
+   * The call reached the API with a token that lacks `missing`, and Stitch refused it: a
+   * StitchApiError of STITCH_AUTH_API_FORBIDDEN (502) naming exactly those scopes, from one
+   * FORBIDDEN error (the GraphQL answer is HTTP 200) that lists them as its missingScopes, and
+   * the last API request of the test was refused so.
+   */
+  async function expectForbiddenByStitch(
+    call: Promise<unknown>,
+    missing: readonly string[],
+  ): Promise<StitchApiError> {
+    const error = await errorOf(call)
+    expect(error).toBeInstanceOf(StitchApiError)
+    expect(error).toMatchObject({
+      code: 'STITCH_AUTH_API_FORBIDDEN',
+      statusCode: 502,
+      upstreamStatus: 200,
+      requiredScopes: missing,
+      errors: [{ code: 'FORBIDDEN', requiredScopes: missing }],
+      retryable: false,
+    })
+    expect((error as Error).message).toContain(
+      `needs scopes the token lacks: ${missing.join(', ')}.`,
+    )
+    expect(simulator().apiRequests.at(-1)).toMatchObject({ outcome: 'forbidden' })
+    return error as StitchApiError
+  }
+
+  /**
+   * Neither the message of `error` nor the error as it is logged (its JSON) holds the access
+   * token `stitch` has for `scopes`: the one the failed call was made with, read from the
+   * client's cache (no token request is made for it).
+   */
+  async function expectTokenNotIn(
+    error: unknown,
+    stitch: { getToken(scopes: readonly StitchScope[]): Promise<{ accessToken: string }> },
+    scopes: readonly StitchScope[],
+  ): Promise<void> {
+    const before = simulator().stats.tokenRequests.total
+    const { accessToken } = await stitch.getToken(scopes)
+    expect(simulator().stats.tokenRequests.total).toBe(before)
+    expect(accessToken.length).toBeGreaterThan(0)
+    expect((error as Error).message).not.toContain(accessToken)
+    expect(JSON.stringify(error)).not.toContain(accessToken)
+  }
+
   return {
     get sim(): StitchSimulator {
       return simulator()
@@ -231,5 +276,7 @@ export function useOperationsSimulator({ clients, seed }: OperationsSimulatorOpt
     expectScopeNotEnabled,
     expectRefusedByScopesOption,
     expectInputRefusedByStitch,
+    expectForbiddenByStitch,
+    expectTokenNotIn,
   }
 }

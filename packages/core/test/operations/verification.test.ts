@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { type VerifiedBankAccountDetails, verifyBankAccount } from '../../src/operations/index.js'
+import { z } from 'zod'
+import {
+  defineApiOperation,
+  type VerifiedBankAccountDetails,
+  verifyBankAccount,
+} from '../../src/operations/index.js'
 import { PAYMENTS_ONLY, useOperationsSimulator } from './setup.js'
 
 const VERIFIER = { clientId: 'test-verifier', clientSecret: 'verifier-secret' }
@@ -184,6 +189,55 @@ describe('verifyBankAccount', () => {
     }
   })
 
+  it('refuses a document number of spaces only before any request', async () => {
+    const stitch = ctx.client(VERIFIER)
+    await ctx.expectRefusedLocally(
+      stitch.run(verifyBankAccount, {
+        input: {
+          ...dlamini.input,
+          accountHolder: {
+            individual: { identifyingDocument: { passport: { country: 'GB', number: '   ' } } },
+          },
+        },
+      }),
+      [
+        {
+          path: 'input.accountHolder.individual.identifyingDocument.passport.number',
+          message: 'must not be empty',
+        },
+      ],
+    )
+  })
+
+  it('maps Stitch refusing input to STITCH_AUTH_API_INVALID_INPUT', async () => {
+    // The catalog refuses locally all that the simulator refuses; the same document sent by an
+    // application's operation that checks nothing shows how Stitch's own refusal reads.
+    const stitch = ctx.client(VERIFIER)
+    const unchecked = defineApiOperation({
+      name: verifyBankAccount.name,
+      document: verifyBankAccount.document,
+      scopes: verifyBankAccount.scopes,
+      variables: z.object({ input: z.record(z.string(), z.unknown()) }),
+      result: (data) => data,
+    })
+    const error = await ctx.expectInputRefusedByStitch(
+      stitch.run(unchecked, {
+        input: {
+          ...dlamini.input,
+          accountHolder: {
+            individual: { identifyingDocument: { passport: { country: 'GB', number: '   ' } } },
+          },
+        },
+      }),
+      'input.accountHolder.individual.identifyingDocument.passport.number must not be empty',
+    )
+    expect(error.errors).toMatchObject([{ path: ['client', 'verifyBankAccountDetails'] }])
+    expect(ctx.sim.apiRequests).toMatchObject([
+      { operationName: 'VerifyBankAccount', outcome: 'error' },
+    ])
+    await ctx.expectTokenNotIn(error, stitch, ['client_bankaccountverification'])
+  })
+
   it('fails the token request when Stitch has not enabled the scope for the client', async () => {
     // Without a `scopes` option run() cannot check locally, so the token endpoint decides.
     const stitch = ctx.client(PAYMENTS_ONLY)
@@ -200,5 +254,64 @@ describe('verifyBankAccount', () => {
       stitch.run(verifyBankAccount, dlamini),
       'VerifyBankAccount needs client_bankaccountverification',
     )
+  })
+
+  it('maps the API refusing a token without client_bankaccountverification to STITCH_AUTH_API_FORBIDDEN', async () => {
+    // The same document with a token of another scope: the API itself refuses it.
+    const stitch = ctx.client(VERIFIER)
+    const error = await ctx.expectForbiddenByStitch(
+      stitch.run(
+        defineApiOperation({ ...verifyBankAccount, scopes: ['client_paymentrequest'] }),
+        dlamini,
+      ),
+      ['client_bankaccountverification'],
+    )
+    expect(error.errors).toMatchObject([{ path: ['client', 'verifyBankAccountDetails'] }])
+    expect(ctx.sim.apiRequests).toMatchObject([
+      { operationName: 'VerifyBankAccount', scopes: ['client_paymentrequest'] },
+    ])
+    await ctx.expectTokenNotIn(error, stitch, ['client_paymentrequest'])
+  })
+
+  it('maps a field no client token may read (the verified document number) to STITCH_AUTH_API_FORBIDDEN', async () => {
+    // The catalog reads only the document's kind: its country and number need accountholders,
+    // which client tokens do not have. An application's own document that reads the number is
+    // refused for that scope, though the token has the operation's.
+    const stitch = ctx.client(VERIFIER)
+    const withNumber = defineApiOperation({
+      name: 'VerifyBankAccountWithNumber',
+      document: `query VerifyBankAccountWithNumber($input: BankAccountVerificationInput!) {
+        client {
+          verifyBankAccountDetails(input: $input) {
+            accountHolder {
+              ... on VerifiedIndividualBankAccountDetails {
+                identifyingDocument { ... on IdentityDocument { number } }
+              }
+            }
+          }
+        }
+      }`,
+      scopes: ['client_bankaccountverification'],
+      variables: verifyBankAccount.variables,
+      result: (data) => data,
+    })
+    const error = await ctx.expectForbiddenByStitch(stitch.run(withNumber, dlamini), [
+      'accountholders',
+    ])
+    expect(error.errors).toMatchObject([
+      {
+        path: [
+          'client',
+          'verifyBankAccountDetails',
+          'accountHolder',
+          'identifyingDocument',
+          'number',
+        ],
+      },
+    ])
+    expect(ctx.sim.apiRequests).toMatchObject([
+      { operationName: 'VerifyBankAccountWithNumber', scopes: ['client_bankaccountverification'] },
+    ])
+    await ctx.expectTokenNotIn(error, stitch, ['client_bankaccountverification'])
   })
 })

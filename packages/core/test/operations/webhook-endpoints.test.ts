@@ -3,6 +3,7 @@ import {
   type AddedWebhookEndpoint,
   type ApiOperationVariables,
   addWebhookEndpoint,
+  defineApiOperation,
   listWebhookEndpoints,
   type WebhookEndpoint,
   type WebhookEventType,
@@ -103,13 +104,15 @@ describe('addWebhookEndpoint', () => {
   it('leaves unknown event types to Stitch, mapping its refusal to STITCH_AUTH_API_INVALID_INPUT', async () => {
     // Any string passes locally, so types Stitch adds later can be used at once.
     const stitch = ctx.client(SHOP)
-    await ctx.expectInputRefusedByStitch(
+    const error = await ctx.expectInputRefusedByStitch(
       stitch.run(addWebhookEndpoint, {
         input: { url: 'https://shop.example.com/hooks', filterTypes: ['payments'] },
       }),
-      'unknown event types: "payments"',
+      'input.filterTypes has unknown event types: "payments"',
     )
+    expect(error.errors).toMatchObject([{ path: ['clientWebhookAdd'] }])
     expect(ctx.sim.apiRequests.map((request) => request.outcome)).toEqual(['error'])
+    await ctx.expectTokenNotIn(error, stitch, ['client_paymentrequest'])
   })
 
   it('fails the token request when the client lacks the scope the operation asks for', async () => {
@@ -122,6 +125,24 @@ describe('addWebhookEndpoint', () => {
       }),
       'client_paymentrequest',
     )
+  })
+
+  it('runs copies with the scope a client has, as the webhook fields need none of their own', async () => {
+    // Stitch states no scope for the webhook fields (so no FORBIDDEN answer names one): a
+    // client without client_paymentrequest subscribes and lists with a token of its own scope.
+    const stitch = ctx.client(REFUNDS_ONLY)
+    const scopes = ['client_refund'] as const
+    const added = await stitch.run(defineApiOperation({ ...addWebhookEndpoint, scopes }), {
+      input: { url: 'https://refunds.example.com/hooks', filterTypes: ['refund'] },
+    })
+    await expect(
+      stitch.run(defineApiOperation({ ...listWebhookEndpoints, scopes })),
+    ).resolves.toEqual([{ id: added.id, url: added.url, filterTypes: ['refund'] }])
+    expect(ctx.requestedScopes()).toEqual(['client_refund'])
+    expect(ctx.sim.apiRequests).toMatchObject([
+      { operationName: 'AddWebhookEndpoint', scopes: ['client_refund'], outcome: 'ok' },
+      { operationName: 'ListWebhookEndpoints', scopes: ['client_refund'], outcome: 'ok' },
+    ])
   })
 
   it("refuses both operations outside the client's scopes before any request", async () => {
