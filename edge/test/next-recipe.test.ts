@@ -2,7 +2,7 @@
 // TypeScript blocks become the files their first-line comments name, `@/` resolves to the app's
 // root as in a create-next-app project, and the route modules' exports are called with real
 // Web `Request`s and the context Next 15+ passes (`params` a Promise), against the simulator.
-// Requests to Stitch's hosts are answered by the simulator, as in release/test/documents.test.ts.
+// Requests to Stitch's hosts are answered by the simulator, through `sim.fetch`.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -96,29 +96,8 @@ describe("the README's Next.js App Router recipe", () => {
       ],
     })
 
-    const realFetch = globalThis.fetch
-    const stitchHosts: Array<[string, string]> = [
-      ['https://secure.stitch.money/connect/token', sim.tokenUrl],
-      ['https://api.stitch.money/graphql', sim.graphqlUrl],
-    ]
-    const toSimulator = (text: string) =>
-      stitchHosts.reduce(
-        (result, [from, to]) =>
-          result.replaceAll(from, to).replaceAll(encodeURIComponent(from), encodeURIComponent(to)),
-        text,
-      )
-    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = new Request(input, init)
-      const url = toSimulator(request.url)
-      if (!url.startsWith(sim.url)) throw new Error(`the recipe called ${request.url}`)
-      const body = request.body === null ? undefined : toSimulator(await request.text())
-      return realFetch(url, {
-        method: request.method,
-        headers: request.headers,
-        body,
-        signal: request.signal,
-      })
-    })
+    // The recipe's client calls Stitch's own URLs: sim.fetch sends them to the simulator.
+    vi.stubGlobal('fetch', sim.fetch)
     vi.stubEnv('STITCH_CLIENT_ID', CLIENT.clientId)
     vi.stubEnv('STITCH_CLIENT_SECRET', CLIENT.clientSecret)
     proxyRoute = await import(/* @vite-ignore */ pathToFileURL(join(dir, 'out/proxy.mjs')).href)

@@ -1,13 +1,14 @@
 // Every GraphQL document the packages ship or document (sources, READMEs, examples, the demo,
 // the CLI's defaults) must be one real Stitch would accept: it is validated against the
 // simulator's schema, which follows Stitch's API reference.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as catalog from '@stitch-auth/core/operations'
 import { FIELD_SCOPES, schema, startStitchSimulator } from '@stitch-auth/testing'
 import { type DocumentNode, Kind, parse, validate } from 'graphql'
 import { afterAll, describe, expect, it, vi } from 'vitest'
+import { runReadmeBlock } from '../../test-support/readme-examples.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -228,33 +229,13 @@ describe('README examples that call Stitch', () => {
         },
       ],
     })
-    const realFetch = globalThis.fetch
-    const stitchHosts: Array<[string, string]> = [
-      ['https://secure.stitch.money/connect/token', sim.tokenUrl],
-      ['https://api.stitch.money/graphql', sim.graphqlUrl],
-    ]
-    // Stitch's URLs become the simulator's, in the request line and in the form's `audience`.
-    const toSimulator = (text: string) =>
-      stitchHosts.reduce(
-        (result, [from, to]) =>
-          result.replaceAll(from, to).replaceAll(encodeURIComponent(from), encodeURIComponent(to)),
-        text,
-      )
-    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = new Request(input, init)
-      const url = toSimulator(request.url)
-      if (!url.startsWith(sim.url)) throw new Error(`the example called ${request.url}`)
-      const body = request.body === null ? undefined : toSimulator(await request.text())
-      return realFetch(url, { method: request.method, headers: request.headers, body })
-    })
+    // The examples call Stitch's own URLs: sim.fetch sends them to the simulator.
+    vi.stubGlobal('fetch', sim.fetch)
     vi.stubEnv('STITCH_CLIENT_ID', 'readme-client')
     vi.stubEnv('STITCH_CLIENT_SECRET', 'readme-secret')
     vi.spyOn(console, 'log').mockImplementation(() => {})
-    mkdirSync(scratch, { recursive: true })
-    const file = join(scratch, `${name.replace(/\W+/g, '-')}.ts`)
-    writeFileSync(file, `${code}\nexport {}\n`)
     try {
-      await import(/* @vite-ignore */ file)
+      await runReadmeBlock(scratch, name.replace(/\W+/g, '-'), code)
     } finally {
       vi.unstubAllGlobals()
       vi.unstubAllEnvs()

@@ -47,6 +47,7 @@ import {
 import { type RefundStatusUpdate, type SimulatedRefund, setRefundStatus } from './stitch/refunds.js'
 import { registerBankAccount, type SimulatedBankAccount } from './stitch/verification.js'
 import type { SimulatedWebhookEndpoint } from './stitch/webhook-endpoints.js'
+import { simulatorFetch } from './stitch-fetch.js'
 import { peekTokenParams, processTokenRequest } from './token-endpoint.js'
 import type {
   ApiRequestLogEntry,
@@ -252,6 +253,9 @@ class Simulator implements StitchSimulator {
   get graphqlUrl(): string {
     return `${this.#state.baseUrl}/graphql`
   }
+
+  // A property, not a method: it is handed over detached (`{ fetch: sim.fetch }`).
+  readonly fetch: typeof fetch = simulatorFetch(this)
 
   addClient(client: SimulatorClient): void {
     const registered = registerClient(client)

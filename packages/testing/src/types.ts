@@ -341,6 +341,18 @@ export interface StitchSimulator extends AsyncDisposable {
   readonly tokenUrl: string
   /** The GraphQL endpoint, `${url}/graphql`. */
   readonly graphqlUrl: string
+  /**
+   * A fetch that sends requests for Stitch's production token and API URLs
+   * (`https://secure.stitch.money/connect/token`, `https://api.stitch.money/graphql`) to this
+   * simulator, rewriting them in the body too (e.g. a form's `audience`), and throws for any
+   * other URL (the simulator's own pass through). It keeps the request's method, headers, body
+   * and signal. To run unmodified code that uses Stitch's default URLs against the simulator.
+   * A certificate client signs its token URL into its assertion, which no fetch can rewrite:
+   * give it `tokenUrl: sim.tokenUrl`.
+   * @example vi.stubGlobal('fetch', sim.fetch)
+   * @example createStitchAuth({ clientId, clientSecret, scopes, fetch: sim.fetch })
+   */
+  readonly fetch: typeof fetch
   /** Registers a client, replacing one with the same id and all its secrets or keys. */
   addClient(client: SimulatorClient): void
   /** Forgets a client; tokens already issued to it stay valid until they expire. */
