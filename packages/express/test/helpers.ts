@@ -1,68 +1,22 @@
-import type { StitchAuthOptions } from '@stitch-auth/core'
-import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
-import { expect } from 'vitest'
-import { createStitchAuth } from '../src/index.js'
+import { startStitchSimulator } from '@stitch-auth/testing'
+import { adapterKit } from '../../../test-support/adapter-kit.js'
+import { createStitchAuth, type StitchAuthOptions } from '../src/index.js'
+
+export { FAST_FAILURE } from '../../../test-support/adapter-kit.js'
 
 export const CLIENT_ID = 'express-test-client'
 export const CLIENT_SECRET = 'express-test-secret-4f9c2a7e'
 export const WRONG_SECRET = 'wrong-secret-91b3d5e0'
 
-export function startSim(): Promise<StitchSimulator> {
-  return startStitchSimulator({
-    clients: [
-      {
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        scopes: ['client_paymentrequest', 'client_refund'],
-      },
-    ],
-  })
-}
+const kit = adapterKit({
+  credentials: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, wrongSecret: WRONG_SECRET },
+  startStitchSimulator,
+  createStitchAuth: (options: StitchAuthOptions) => createStitchAuth(options),
+})
 
-/** Retries kept short so failure tests take milliseconds, not the default 30 s deadline. */
-export const FAST_FAILURE = {
-  deadlineMs: 2_000,
-  attemptTimeoutMs: 1_000,
-  retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 0 },
-} as const
-
-/** Every access token the simulator handed to clients made here, to prove none leaks. */
-export const issuedTokens = new Set<string>()
-
-/** A fetch that notes the access tokens in token responses, for the leak checks. */
-const recordingFetch: typeof fetch = async (input, init) => {
-  const response = await fetch(input, init)
-  const url = input instanceof Request ? input.url : String(input)
-  if (url.endsWith('/connect/token') && response.ok) {
-    const body = (await response.clone().json()) as { access_token?: string }
-    if (body.access_token) issuedTokens.add(body.access_token)
-  }
-  return response
-}
-
-export function clientOptions(
-  sim: StitchSimulator,
-  overrides: Partial<StitchAuthOptions> = {},
-): StitchAuthOptions {
-  return {
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    scopes: ['client_paymentrequest'],
-    tokenUrl: sim.tokenUrl,
-    apiUrl: sim.graphqlUrl,
-    fetch: recordingFetch,
-    ...overrides,
-  }
-}
-
-export function createClient(sim: StitchSimulator, overrides: Partial<StitchAuthOptions> = {}) {
-  return createStitchAuth(clientOptions(sim, overrides))
-}
+export const { clientOptions, issuedTokens, useAdapterSimulator } = kit
 
 /** Asserts that a response (status line aside) holds no client secret and no access token. */
-export function expectNoSecrets(response: { text: string; headers: Record<string, unknown> }) {
-  const everything = `${response.text}\n${JSON.stringify(response.headers)}`
-  expect(everything).not.toContain(CLIENT_SECRET)
-  expect(everything).not.toContain(WRONG_SECRET)
-  for (const token of issuedTokens) expect(everything).not.toContain(token)
+export function expectNoSecrets(response: { text: string; headers: object }): void {
+  kit.expectNoSecrets(response.text, response.headers)
 }

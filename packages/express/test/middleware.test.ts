@@ -1,11 +1,9 @@
 import type { Server } from 'node:http'
-import type { StitchSimulator } from '@stitch-auth/testing'
 import express from 'express'
 import request from 'supertest'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   getStitchToken,
-  type StitchAuth,
   StitchConfigError,
   StitchToken,
   stitchAuth,
@@ -15,36 +13,14 @@ import {
   CLIENT_ID,
   CLIENT_SECRET,
   clientOptions,
-  createClient,
   expectNoSecrets,
   FAST_FAILURE,
   issuedTokens,
-  startSim,
+  useAdapterSimulator,
   WRONG_SECRET,
 } from './helpers.js'
 
-let sim: StitchSimulator
-const clients: StitchAuth[] = []
-
-beforeAll(async () => {
-  sim = await startSim()
-})
-afterAll(async () => {
-  await sim.close()
-})
-beforeEach(() => {
-  sim.clearFaults()
-  sim.resetStats()
-})
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()))
-})
-
-function client(overrides: Parameters<typeof createClient>[1] = {}): StitchAuth {
-  const created = createClient(sim, overrides)
-  clients.push(created)
-  return created
-}
+const ctx = useAdapterSimulator()
 
 /** An app whose route answers with what it knows about `req.stitchToken`, never the token. */
 function tokenApp(middleware: express.RequestHandler, seen: StitchToken[] = []) {
@@ -63,8 +39,8 @@ function tokenApp(middleware: express.RequestHandler, seen: StitchToken[] = []) 
 describe('stitchAuth()', () => {
   it('sets req.stitchToken to a token the Stitch API accepts', async () => {
     const app = express()
-    app.get('/api', stitchAuth({ client: client() }), async (req, res) => {
-      const api = await fetch(sim.graphqlUrl, {
+    app.get('/api', stitchAuth({ client: ctx.client() }), async (req, res) => {
+      const api = await fetch(ctx.sim.graphqlUrl, {
         method: 'POST',
         headers: {
           authorization: getStitchToken(req).authorizationHeader,
@@ -78,7 +54,7 @@ describe('stitchAuth()', () => {
     const response = await request(app).get('/api').expect(200)
     expect(response.body).toEqual({ isStitchToken: true, api: { data: { __typename: 'Query' } } })
     // Stitch saw the call made with a token of this client carrying the default scopes.
-    expect(sim.apiRequests).toEqual([
+    expect(ctx.sim.apiRequests).toEqual([
       expect.objectContaining({
         clientId: CLIENT_ID,
         scopes: ['client_paymentrequest'],
@@ -92,14 +68,17 @@ describe('stitchAuth()', () => {
 
   it('asks Stitch once for 200 concurrent requests on a cold cache', async () => {
     const seen: StitchToken[] = []
-    const app = tokenApp(stitchAuth({ client: client(), scopes: ['client_paymentrequest'] }), seen)
+    const app = tokenApp(
+      stitchAuth({ client: ctx.client(), scopes: ['client_paymentrequest'] }),
+      seen,
+    )
     const server: Server = app.listen(0, '127.0.0.1')
     try {
       const responses = await Promise.all(
         Array.from({ length: 200 }, () => request(server).get('/token')),
       )
       expect(responses.map((response) => response.status)).toEqual(Array(200).fill(200))
-      expect(sim.stats.tokenRequests.total).toBe(1)
+      expect(ctx.sim.stats.tokenRequests.total).toBe(1)
       expect(new Set(seen.map((token) => token.accessToken)).size).toBe(1)
       for (const response of responses) expectNoSecrets(response)
     } finally {
@@ -108,7 +87,7 @@ describe('stitchAuth()', () => {
   })
 
   it('shares one token between routes asking for the same scopes in a different order', async () => {
-    const shared = client()
+    const shared = ctx.client()
     const seen: StitchToken[] = []
     const app = express()
     const answer: express.RequestHandler = (req, res) => {
@@ -130,11 +109,11 @@ describe('stitchAuth()', () => {
     expect(a.body).toEqual({ scopes: ['client_paymentrequest', 'client_refund'] })
     expect(b.body).toEqual(a.body)
     expect(seen[0]?.accessToken).toBe(seen[1]?.accessToken)
-    expect(sim.stats.tokenRequests.total).toBe(1)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(1)
   })
 
   it('gets different tokens for different scopes', async () => {
-    const shared = client()
+    const shared = ctx.client()
     const seen: StitchToken[] = []
     const app = express()
     const answer: express.RequestHandler = (req, res) => {
@@ -147,25 +126,25 @@ describe('stitchAuth()', () => {
     expect((await request(app).get('/pay')).body).toEqual({ scopes: ['client_paymentrequest'] })
     expect((await request(app).get('/refund')).body).toEqual({ scopes: ['client_refund'] })
     expect(seen[0]?.accessToken).not.toBe(seen[1]?.accessToken)
-    expect(sim.tokenRequests.map((entry) => entry.scope)).toEqual([
+    expect(ctx.sim.tokenRequests.map((entry) => entry.scope)).toEqual([
       'client_paymentrequest',
       'client_refund',
     ])
   })
 
   it('creates its own client from core options and exposes it', async () => {
-    const middleware = stitchAuth(clientOptions(sim, { scopes: ['client_refund'] }))
-    clients.push(middleware.client)
+    const middleware = stitchAuth(clientOptions(ctx.sim, { scopes: ['client_refund'] }))
+    ctx.closeAfterTest(middleware.client)
     const response = await request(tokenApp(middleware)).get('/token').expect(200)
     expect(response.body).toMatchObject({ isStitchToken: true, scopes: ['client_refund'] })
     await request(tokenApp(middleware)).get('/token').expect(200)
-    expect(sim.stats.tokenRequests.total).toBe(1)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(1)
   })
 })
 
 describe('getStitchToken()', () => {
   it('reads the token behind stitchAuth(), and says where the middleware is missing elsewhere', async () => {
-    const client = createClient(sim)
+    const client = ctx.client()
     const app = express()
     app.get('/with', stitchAuth({ client }), (req, res) => {
       res.json({ preview: getStitchToken(req).preview })
@@ -191,8 +170,8 @@ describe('getStitchToken()', () => {
 
 describe('token failures', () => {
   it('answers 503 with Retry-After when the token endpoint is unavailable', async () => {
-    sim.fault({ endpoint: 'token', status: 503, retryAfter: 7 })
-    const app = tokenApp(stitchAuth({ client: client(FAST_FAILURE) }))
+    ctx.sim.fault({ endpoint: 'token', status: 503, retryAfter: 7 })
+    const app = tokenApp(stitchAuth({ client: ctx.client(FAST_FAILURE) }))
 
     const response = await request(app).get('/token').expect(503)
     expect(response.headers['retry-after']).toBe('7')
@@ -200,44 +179,44 @@ describe('token failures', () => {
   })
 
   it('answers 503 without Retry-After when the endpoint keeps failing without one', async () => {
-    sim.fault({ endpoint: 'token', reset: true })
-    const app = tokenApp(stitchAuth({ client: client(FAST_FAILURE) }))
+    ctx.sim.fault({ endpoint: 'token', reset: true })
+    const app = tokenApp(stitchAuth({ client: ctx.client(FAST_FAILURE) }))
 
     const response = await request(app).get('/token').expect(503)
     expect(response.headers['retry-after']).toBeUndefined()
-    expect(sim.stats.tokenRequests.total).toBe(2)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(2)
     expectNoSecrets(response)
   })
 
   it('answers 502 when Stitch refuses the client (wrong secret)', async () => {
-    const app = tokenApp(stitchAuth({ client: client({ clientSecret: WRONG_SECRET }) }))
+    const app = tokenApp(stitchAuth({ client: ctx.client({ clientSecret: WRONG_SECRET }) }))
 
     const response = await request(app).get('/token').expect(502)
-    expect(sim.stats.tokenRequests.byOutcome.invalid_client).toBe(1)
+    expect(ctx.sim.stats.tokenRequests.byOutcome.invalid_client).toBe(1)
     expectNoSecrets(response)
   })
 
   it('answers 500 when the client it made has no scopes to ask for', async () => {
-    const middleware = stitchAuth({ ...clientOptions(sim), scopes: undefined })
-    clients.push(middleware.client)
+    const middleware = stitchAuth({ ...clientOptions(ctx.sim), scopes: undefined })
+    ctx.closeAfterTest(middleware.client)
     const response = await request(tokenApp(middleware)).get('/token').expect(500)
-    expect(sim.stats.tokenRequests.total).toBe(0)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(0)
     expectNoSecrets(response)
   })
 
   it('refuses a malformed scope at creation, even with allowUnknownScopes', () => {
-    const shared = client({ allowUnknownScopes: true })
+    const shared = ctx.client({ allowUnknownScopes: true })
     expect(() =>
       stitchAuth({ client: shared, scopes: ['client paymentrequest' as never] }),
     ).toThrow(
       /"scopes": scope "client paymentrequest" contains whitespace; pass each scope as its own array item/,
     )
-    expect(sim.stats.tokenRequests.total).toBe(0)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(0)
   })
 
   it('hands the untouched core error to next(err)', async () => {
     const errors: unknown[] = []
-    const app = tokenApp(stitchAuth({ client: client({ clientSecret: WRONG_SECRET }) }))
+    const app = tokenApp(stitchAuth({ client: ctx.client({ clientSecret: WRONG_SECRET }) }))
     app.use(((error, _req, res, _next) => {
       errors.push(error)
       res.status(418).end()
@@ -257,8 +236,8 @@ describe('token failures', () => {
 
 describe('stitchErrorHandler()', () => {
   it('answers JSON { error: { code, message } } with the status and Retry-After', async () => {
-    sim.fault({ endpoint: 'token', status: 503, retryAfter: 3 })
-    const app = tokenApp(stitchAuth({ client: client(FAST_FAILURE) }))
+    ctx.sim.fault({ endpoint: 'token', status: 503, retryAfter: 3 })
+    const app = tokenApp(stitchAuth({ client: ctx.client(FAST_FAILURE) }))
     app.use(stitchErrorHandler())
 
     const response = await request(app).get('/token').expect(503)
@@ -275,7 +254,7 @@ describe('stitchErrorHandler()', () => {
   })
 
   it('answers 502 for a refused client and can expose the message', async () => {
-    const app = tokenApp(stitchAuth({ client: client({ clientSecret: WRONG_SECRET }) }))
+    const app = tokenApp(stitchAuth({ client: ctx.client({ clientSecret: WRONG_SECRET }) }))
     app.use(stitchErrorHandler({ exposeMessages: true }))
 
     const response = await request(app).get('/token').expect(502)
@@ -335,7 +314,7 @@ describe('construction', () => {
   })
 
   it('throws StitchConfigError for bad shared-client options', () => {
-    const shared = client()
+    const shared = ctx.client()
     expect(fail(() => stitchAuth({ client: shared, scopes: [] })).issues).toEqual([
       '"scopes" must be a non-empty array of scopes',
     ])
@@ -350,7 +329,7 @@ describe('construction', () => {
     expect(fail(() => stitchAuth({ client: {} } as never)).issues).toContain(
       '"client" must be a client from createStitchAuth()',
     )
-    const withoutDefaults = client({ scopes: undefined })
+    const withoutDefaults = ctx.client({ scopes: undefined })
     expect(fail(() => stitchAuth({ client: withoutDefaults })).issues).toEqual([
       '"scopes" is required when the client has no default scopes',
     ])
@@ -369,7 +348,7 @@ describe('construction', () => {
       ]),
     )
 
-    const withoutDefaults = client({ scopes: undefined })
+    const withoutDefaults = ctx.client({ scopes: undefined })
     const missing = fail(() => stitchAuth({ client: withoutDefaults, tokenUrl: 'x' } as never))
     expect(missing.issues).toHaveLength(2)
     expect(missing.issues).toEqual(
@@ -380,7 +359,7 @@ describe('construction', () => {
     )
 
     const typos = fail(() =>
-      stitchAuth({ client: client(), scopes: ['client_refnd', 'two words'] as never[] }),
+      stitchAuth({ client: ctx.client(), scopes: ['client_refnd', 'two words'] as never[] }),
     )
     expect(typos.issues).toEqual([
       expect.stringMatching(

@@ -2,20 +2,18 @@
 // typed results, and stitchErrorHandler() answering core's one error body for its refusals.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { StitchSimulator } from '@stitch-auth/testing'
 import express from 'express'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stitchErrorHandler } from '../src/index.js'
 import { getPaymentRequest } from '../src/operations.js'
-import { createClient, startSim } from './helpers.js'
+import { useAdapterSimulator } from './helpers.js'
 
-let sim: StitchSimulator
+const ctx = useAdapterSimulator({ sharedClient: {} })
 let server: Server
 let url: string
 
 beforeAll(async () => {
-  sim = await startSim()
-  const stitch = createClient(sim)
+  const stitch = ctx.sharedClient
   const app = express()
   app.get('/orders/:id/state', async (req, res, next) => {
     try {
@@ -30,11 +28,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
-afterEach(() => sim.resetStats())
 afterAll(async () => {
   server.closeAllConnections()
   await new Promise((resolve) => server.close(resolve))
-  await sim.close()
 })
 
 describe('catalog operations in Express routes', () => {
@@ -42,7 +38,7 @@ describe('catalog operations in Express routes', () => {
     const response = await fetch(`${url}/orders/unknown-id/state`)
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ state: null })
-    expect(sim.apiRequests.map((entry) => entry.operationName)).toEqual(['GetPaymentRequest'])
+    expect(ctx.sim.apiRequests.map((entry) => entry.operationName)).toEqual(['GetPaymentRequest'])
   })
 
   it('answers invalid variables 400 with each issue, without calling Stitch', async () => {
@@ -55,7 +51,7 @@ describe('catalog operations in Express routes', () => {
         issues: [{ path: 'id', message: 'must be at most 4096 characters' }],
       },
     })
-    expect(sim.stats.tokenRequests.total).toBe(0)
-    expect(sim.stats.apiCalls.total).toBe(0)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(0)
+    expect(ctx.sim.stats.apiCalls.total).toBe(0)
   })
 })

@@ -1,24 +1,13 @@
-import type { StitchSimulator } from '@stitch-auth/testing'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { getStitchToken, type StitchAuth, stitchAuth } from '../src/index.js'
-import { createClient, startSim } from './helpers.js'
+import { expect, it } from 'vitest'
+import { getStitchToken, stitchAuth } from '../src/index.js'
+import { useAdapterSimulator } from './helpers.js'
 
 // Measures, does not assert: timing depends on the machine. The numbers are printed.
 const N = 20_000
 const ROUNDS = 5
 
-let sim: StitchSimulator
-let client: StitchAuth
-
-beforeAll(async () => {
-  sim = await startSim()
-  client = createClient(sim)
-})
-afterAll(async () => {
-  await client.close()
-  await sim.close()
-})
+const ctx = useAdapterSimulator()
 
 /** Calls `middleware` N times, one after the other, each awaited until it calls next(). */
 async function sequential(middleware: RequestHandler, req: Request, res: Response) {
@@ -45,12 +34,13 @@ const best = (samples: number[]) => Math.min(...samples).toFixed(0)
 
 it(`measures warm-cache middleware overhead over ${N} calls`, async () => {
   const scopes = ['client_paymentrequest'] as const
+  const client = ctx.client()
   const middleware = stitchAuth({ client, scopes })
   const noop: RequestHandler = (_req, _res, next) => next()
   const req = {} as Request
   const res = {} as Response
   await client.getToken(scopes)
-  const tokenRequests = sim.stats.tokenRequests.total
+  const tokenRequests = ctx.sim.stats.tokenRequests.total
 
   const results = { noopSeq: [] as number[], stitchSeq: [] as number[] }
   const batch = { noop: [] as number[], stitch: [] as number[] }
@@ -69,5 +59,5 @@ it(`measures warm-cache middleware overhead over ${N} calls`, async () => {
     ].join('\n'),
   )
   expect(getStitchToken(req).accessToken).toBeTypeOf('string')
-  expect(sim.stats.tokenRequests.total).toBe(tokenRequests)
+  expect(ctx.sim.stats.tokenRequests.total).toBe(tokenRequests)
 })

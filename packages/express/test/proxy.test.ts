@@ -1,9 +1,8 @@
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { StitchSimulator } from '@stitch-auth/testing'
 import express from 'express'
 import request from 'supertest'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createPaymentRequestOperation,
   defineOperation,
@@ -14,7 +13,7 @@ import {
   type StitchAuth,
   stitchProxy,
 } from '../src/index.js'
-import { createClient, expectNoSecrets, FAST_FAILURE, startSim, WRONG_SECRET } from './helpers.js'
+import { expectNoSecrets, FAST_FAILURE, useAdapterSimulator, WRONG_SECRET } from './helpers.js'
 
 const BENEFICIARY = { name: 'Test Shop', bankId: 'fnb', accountNumber: '62000000000' } as const
 
@@ -39,25 +38,8 @@ const operations = defineOperations({
   }),
 })
 
-let sim: StitchSimulator
-let client: StitchAuth
-const clients: StitchAuth[] = []
-
-beforeAll(async () => {
-  sim = await startSim()
-  client = createClient(sim, FAST_FAILURE)
-})
-afterAll(async () => {
-  await client.close()
-  await sim.close()
-})
-beforeEach(() => {
-  sim.clearFaults()
-  sim.resetStats()
-})
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((created) => created.close()))
-})
+// The proxy's client; a test that makes Stitch refuse a client gives the proxy a fresh one.
+const ctx = useAdapterSimulator({ sharedClient: FAST_FAILURE })
 
 const modes = [
   { mode: 'behind express.json()', json: true },
@@ -68,7 +50,7 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
   const onError = vi.fn()
   afterEach(() => onError.mockClear())
 
-  function app(proxyClient: StitchAuth = client) {
+  function app(proxyClient: StitchAuth = ctx.sharedClient) {
     const app = express()
     if (json) app.use(express.json())
     app.use((req, res, next) => {
@@ -95,12 +77,12 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
   }
 
   it('creates a payment request with the beneficiary from the server config', async () => {
-    const before = sim.paymentRequests.length
+    const before = ctx.sim.paymentRequests.length
     const response = await call('createPaymentRequest')
     expect(response.status).toBe(200)
     expect(response.headers['cache-control']).toBe('no-store')
-    expect(sim.paymentRequests).toHaveLength(before + 1)
-    const created = sim.paymentRequests.at(-1)
+    expect(ctx.sim.paymentRequests).toHaveLength(before + 1)
+    const created = ctx.sim.paymentRequests.at(-1)
     expect(response.body).toEqual({ data: { id: created?.id, url: created?.url } })
     expect(created).toMatchObject({
       amount: { quantity: '150.00', currency: 'ZAR' },
@@ -111,22 +93,22 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
 
     const status = await call('paymentRequestStatus', { id: created?.id })
     expect(status.body).toEqual({ data: { id: created?.id, status: 'pending', found: true } })
-    expect(sim.stats.apiCalls.total).toBe(2)
+    expect(ctx.sim.stats.apiCalls.total).toBe(2)
   })
 
   it('gives authorize() the Express req and res', async () => {
-    const before = sim.paymentRequests.length
+    const before = ctx.sim.paymentRequests.length
     const response = await call('memberPaymentRequest', undefined, {
       headers: { 'x-user': 'alice' },
     })
     expect(response.status).toBe(200)
-    expect(sim.paymentRequests).toHaveLength(before + 1)
+    expect(ctx.sim.paymentRequests).toHaveLength(before + 1)
   })
 
   describe('denies before Stitch is called', () => {
     afterEach(() => {
-      expect(sim.stats.apiCalls.total).toBe(0)
-      expect(sim.stats.tokenRequests.total).toBe(0)
+      expect(ctx.sim.stats.apiCalls.total).toBe(0)
+      expect(ctx.sim.stats.tokenRequests.total).toBe(0)
     })
 
     const expectDenied = (
@@ -250,7 +232,7 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
       if (json) {
         // express.json() answers this itself, before the proxy runs.
         expect(response.status).toBe(400)
-        expect(sim.stats.apiCalls.total).toBe(0)
+        expect(ctx.sim.stats.apiCalls.total).toBe(0)
       } else {
         expectDenied(response, 400, 'invalid_json')
       }
@@ -259,7 +241,7 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
 
   describe('upstream failures are sanitized', () => {
     it('503 with Retry-After when the token endpoint is unavailable', async () => {
-      sim.fault({ endpoint: 'token', status: 503, retryAfter: 5 })
+      ctx.sim.fault({ endpoint: 'token', status: 503, retryAfter: 5 })
       const response = await call('createPaymentRequest', undefined, {
         target: app(fresh({})),
       })
@@ -271,7 +253,7 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
           message: 'Stitch is unavailable; try again shortly.',
         },
       })
-      expect(sim.stats.apiCalls.total).toBe(0)
+      expect(ctx.sim.stats.apiCalls.total).toBe(0)
       expect(onError).toHaveBeenCalledWith(
         expect.objectContaining({ code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE' }),
         'createPaymentRequest',
@@ -292,16 +274,16 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
     })
 
     it('502 when the API fails', async () => {
-      sim.fault({ endpoint: 'graphql', status: 500, times: 1 })
-      const before = sim.paymentRequests.length
+      ctx.sim.fault({ endpoint: 'graphql', status: 500, times: 1 })
+      const before = ctx.sim.paymentRequests.length
       const response = await call('createPaymentRequest')
       expect(response.status).toBe(502)
       expect(response.body.error.code).toBe('STITCH_AUTH_API_ERROR')
-      expect(sim.paymentRequests).toHaveLength(before)
+      expect(ctx.sim.paymentRequests).toHaveLength(before)
     })
 
     it('503 STITCH_AUTH_API_UNAVAILABLE when the API connection drops', async () => {
-      sim.fault({ endpoint: 'graphql', reset: true, times: 1 })
+      ctx.sim.fault({ endpoint: 'graphql', reset: true, times: 1 })
       const response = await call('createPaymentRequest')
       expect(response.status).toBe(503)
       expect(response.body).toEqual({
@@ -324,10 +306,9 @@ describe.each(modes)('stitchProxy() $mode', ({ json }) => {
   })
 })
 
-function fresh(overrides: Parameters<typeof createClient>[1]): StitchAuth {
-  const created = createClient(sim, { ...FAST_FAILURE, ...overrides })
-  clients.push(created)
-  return created
+/** A client of its own, cold and with fast failures, for the tests that break it. */
+function fresh(overrides: Parameters<typeof ctx.client>[0]): StitchAuth {
+  return ctx.client({ ...FAST_FAILURE, ...overrides })
 }
 
 /** POSTs `body` with Transfer-Encoding: chunked, in 1 KB writes, with Node's own client. */

@@ -1,6 +1,5 @@
-import type { StitchSimulator } from '@stitch-auth/testing'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   getStitchToken,
   type StitchAuth,
@@ -13,45 +12,15 @@ import {
   CLIENT_ID,
   clientOptions,
   createApp,
-  createClient,
   expectNoSecrets,
   FAST_FAILURE,
   issuedTokens,
   listen,
-  startSim,
+  useFastifySimulator,
   WRONG_SECRET,
 } from './helpers.js'
 
-let sim: StitchSimulator
-const clients: StitchAuth[] = []
-const apps: FastifyInstance[] = []
-
-beforeAll(async () => {
-  sim = await startSim()
-})
-afterAll(async () => {
-  await sim.close()
-})
-beforeEach(() => {
-  sim.clearFaults()
-  sim.resetStats()
-})
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()))
-  await Promise.all(clients.splice(0).map((client) => client.close()))
-})
-
-function client(overrides: Parameters<typeof createClient>[1] = {}): StitchAuth {
-  const created = createClient(sim, overrides)
-  clients.push(created)
-  return created
-}
-
-function app(): FastifyInstance {
-  const created = createApp()
-  apps.push(created)
-  return created
-}
+const ctx = useFastifySimulator()
 
 /** What a route knows about `request.stitchToken`, never the token itself. */
 function describeToken(request: FastifyRequest) {
@@ -71,7 +40,7 @@ async function tokenApp(
   seen: StitchToken[] = [],
   errorHandler?: Parameters<FastifyInstance['setErrorHandler']>[0],
 ) {
-  const server = app()
+  const server = ctx.app()
   await server.register(stitchAuthPlugin, { client: shared })
   if (errorHandler) server.setErrorHandler(errorHandler)
   server.get('/token', { preHandler: server.stitchAuth() }, async (request) => {
@@ -83,10 +52,10 @@ async function tokenApp(
 
 describe('stitchAuthPlugin and fastify.stitchAuth()', () => {
   it('sets request.stitchToken to a token the Stitch API accepts, on a listening server', async () => {
-    const server = app()
-    await server.register(stitchAuthPlugin, { client: client() })
+    const server = ctx.app()
+    await server.register(stitchAuthPlugin, { client: ctx.client() })
     server.get('/api', { preHandler: server.stitchAuth() }, async (request) => {
-      const api = await fetch(sim.graphqlUrl, {
+      const api = await fetch(ctx.sim.graphqlUrl, {
         method: 'POST',
         headers: {
           authorization: getStitchToken(request).authorizationHeader,
@@ -105,7 +74,7 @@ describe('stitchAuthPlugin and fastify.stitchAuth()', () => {
       isStitchToken: true,
       api: { data: { __typename: 'Query' } },
     })
-    expect(sim.apiRequests).toEqual([
+    expect(ctx.sim.apiRequests).toEqual([
       expect.objectContaining({
         clientId: CLIENT_ID,
         scopes: ['client_paymentrequest'],
@@ -113,29 +82,29 @@ describe('stitchAuthPlugin and fastify.stitchAuth()', () => {
       }),
     ])
     expect(issuedTokens.size).toBeGreaterThan(0)
-    expectNoSecrets({ body, headers: Object.fromEntries(response.headers) })
+    expectNoSecrets({ body, headers: response.headers })
   })
 
   it('asks Stitch once for 200 concurrent requests on a cold cache, over HTTP', async () => {
     const seen: StitchToken[] = []
-    const server = await tokenApp(client(), seen)
+    const server = await tokenApp(ctx.client(), seen)
     const origin = await listen(server)
     const responses = await Promise.all(Array.from({ length: 200 }, () => fetch(`${origin}/token`)))
     expect(responses.map((response) => response.status)).toEqual(Array(200).fill(200))
     for (const response of responses) {
       expectNoSecrets({
         body: await response.text(),
-        headers: Object.fromEntries(response.headers),
+        headers: response.headers,
       })
     }
-    expect(sim.stats.tokenRequests.total).toBe(1)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(1)
     expect(seen).toHaveLength(200)
     expect(new Set(seen.map((token) => token.accessToken)).size).toBe(1)
   })
 
   it('asks Stitch once for 200 concurrent fastify.inject() requests on a cold cache', async () => {
     const seen: StitchToken[] = []
-    const server = await tokenApp(client(), seen)
+    const server = await tokenApp(ctx.client(), seen)
     const responses = await Promise.all(
       Array.from({ length: 200 }, () => server.inject({ method: 'GET', url: '/token' })),
     )
@@ -145,13 +114,13 @@ describe('stitchAuthPlugin and fastify.stitchAuth()', () => {
       scopes: ['client_paymentrequest'],
     })
     for (const response of responses) expectNoSecrets(response)
-    expect(sim.stats.tokenRequests.total).toBe(1)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(1)
     expect(new Set(seen.map((token) => token.accessToken)).size).toBe(1)
   })
 
   it('gives no token to routes without the hook, and getStitchToken() says where it is missing', async () => {
-    const server = app()
-    await server.register(stitchAuthPlugin, { client: client() })
+    const server = ctx.app()
+    await server.register(stitchAuthPlugin, { client: ctx.client() })
     server.setErrorHandler((error: Error, _request, reply) => {
       reply.code(500).send({ name: error.name, message: error.message })
     })
@@ -167,7 +136,7 @@ describe('stitchAuthPlugin and fastify.stitchAuth()', () => {
 
     const without = await server.inject({ method: 'GET', url: '/without' })
     expect(without.json()).toEqual({ declared: true, token: null })
-    expect(sim.stats.tokenRequests.total).toBe(0)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(0)
 
     const read = await server.inject({ method: 'GET', url: '/read?x=1' })
     expect(read.statusCode).toBe(500)
@@ -176,16 +145,16 @@ describe('stitchAuthPlugin and fastify.stitchAuth()', () => {
       message:
         'Cannot read request.stitchToken:\n  - no Stitch token on this request (GET /read): give the route the hook of fastify.stitchAuth() (onRequest or preHandler)',
     })
-    expect(sim.stats.tokenRequests.total).toBe(0)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(0)
 
     const withToken = await server.inject({ method: 'GET', url: '/with' })
     expect(withToken.json().preview).toMatch(/…$/)
-    expect(sim.stats.tokenRequests.total).toBe(1)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(1)
   })
 
   it('shares one token between routes asking for the same scopes in a different order', async () => {
-    const server = app()
-    await server.register(stitchAuthPlugin, { client: client() })
+    const server = ctx.app()
+    await server.register(stitchAuthPlugin, { client: ctx.client() })
     const seen: StitchToken[] = []
     const answer = async (request: FastifyRequest) => {
       seen.push(getStitchToken(request))
@@ -208,12 +177,12 @@ describe('stitchAuthPlugin and fastify.stitchAuth()', () => {
     expect(a.json()).toEqual({ scopes: ['client_paymentrequest', 'client_refund'] })
     expect(b.json()).toEqual(a.json())
     expect(seen[0]?.accessToken).toBe(seen[1]?.accessToken)
-    expect(sim.stats.tokenRequests.total).toBe(1)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(1)
   })
 
   it('gets different tokens for different scopes', async () => {
-    const server = app()
-    await server.register(stitchAuthPlugin, { client: client() })
+    const server = ctx.app()
+    await server.register(stitchAuthPlugin, { client: ctx.client() })
     const seen: StitchToken[] = []
     const answer = async (request: FastifyRequest) => {
       seen.push(getStitchToken(request))
@@ -229,15 +198,15 @@ describe('stitchAuthPlugin and fastify.stitchAuth()', () => {
       scopes: ['client_refund'],
     })
     expect(seen[0]?.accessToken).not.toBe(seen[1]?.accessToken)
-    expect(sim.tokenRequests.map((entry) => entry.scope)).toEqual([
+    expect(ctx.sim.tokenRequests.map((entry) => entry.scope)).toEqual([
       'client_paymentrequest',
       'client_refund',
     ])
   })
 
   it('on a warm cache, the hook is done before it returns: no promise, no I/O', async () => {
-    const server = app()
-    await server.register(stitchAuthPlugin, { client: client() })
+    const server = ctx.app()
+    await server.register(stitchAuthPlugin, { client: ctx.client() })
     const hook = server.stitchAuth()
     await server.stitch.getToken()
     const request = { stitchToken: undefined } as FastifyRequest
@@ -247,19 +216,19 @@ describe('stitchAuthPlugin and fastify.stitchAuth()', () => {
     })
     expect(doneWith).toBeUndefined()
     expect(request.stitchToken).toBeInstanceOf(StitchToken)
-    expect(sim.stats.tokenRequests.total).toBe(1)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(1)
   })
 
   it('creates its own client from core options, as fastify.stitch, and closes it with Fastify', async () => {
     const server = createApp()
-    await server.register(stitchAuthPlugin, clientOptions(sim, { scopes: ['client_refund'] }))
+    await server.register(stitchAuthPlugin, clientOptions(ctx.sim, { scopes: ['client_refund'] }))
     server.get('/token', { preHandler: server.stitchAuth() }, async (request) =>
       describeToken(request),
     )
     const first = await server.inject({ url: '/token' })
     expect(first.json()).toMatchObject({ isStitchToken: true, scopes: ['client_refund'] })
     await server.inject({ url: '/token' })
-    expect(sim.stats.tokenRequests.total).toBe(1)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(1)
     expect(server.stitch.clientId).toBe(CLIENT_ID)
 
     const own = server.stitch
@@ -268,7 +237,7 @@ describe('stitchAuthPlugin and fastify.stitchAuth()', () => {
   })
 
   it('leaves a shared client open when Fastify closes', async () => {
-    const shared = client()
+    const shared = ctx.client()
     const server = createApp()
     await server.register(stitchAuthPlugin, { client: shared })
     expect(server.stitch).toBe(shared)
@@ -300,8 +269,8 @@ describe('encapsulation', () => {
   }
 
   it('decorates the context it is registered in and its children, not a sibling context', async () => {
-    const server = app()
-    const shared = client()
+    const server = ctx.app()
+    const shared = ctx.client()
     const { context: checkout } = await child(
       server,
       async (instance) => {
@@ -346,12 +315,12 @@ describe('encapsulation', () => {
       declared: false,
       token: null,
     })
-    expect(sim.stats.tokenRequests.total).toBe(1)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(1)
   })
 
   it('a hook added to one plugin context serves its routes only, not a sibling’s or the root’s', async () => {
-    const server = app()
-    await server.register(stitchAuthPlugin, { client: client() })
+    const server = ctx.app()
+    await server.register(stitchAuthPlugin, { client: ctx.client() })
     const report = async (request: FastifyRequest) => ({
       token: request.stitchToken?.preview ?? null,
     })
@@ -377,18 +346,18 @@ describe('encapsulation', () => {
     for (const url of ['/payments/a', '/payments/b']) {
       expect((await server.inject({ url })).json().token, url).toMatch(/…$/)
     }
-    expect(sim.stats.tokenRequests.total).toBe(1)
-    sim.resetStats()
+    expect(ctx.sim.stats.tokenRequests.total).toBe(1)
+    ctx.sim.resetStats()
     for (const url of ['/reports/a', '/home']) {
       expect((await server.inject({ url })).json(), url).toEqual({ token: null })
     }
-    expect(sim.stats.tokenRequests.total).toBe(0)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(0)
   })
 
   it('serves two clients in two sibling contexts, each with its own decorators', async () => {
-    const server = app()
-    const pay = client()
-    const refund = client({ scopes: ['client_refund'] })
+    const server = ctx.app()
+    const pay = ctx.client()
+    const refund = ctx.client({ scopes: ['client_refund'] })
     for (const [prefix, shared] of [
       ['/pay', pay],
       ['/refund', refund],
@@ -416,18 +385,17 @@ describe('encapsulation', () => {
   })
 
   it('refuses a second registration in the same context (one client per context)', async () => {
-    const server = app()
-    await server.register(stitchAuthPlugin, { client: client() })
-    await expect(server.register(stitchAuthPlugin, { client: client() })).rejects.toMatchObject({
-      code: 'FST_ERR_DEC_ALREADY_PRESENT',
-    })
+    const server = ctx.app()
+    await server.register(stitchAuthPlugin, { client: ctx.client() })
+    const second = server.register(stitchAuthPlugin, { client: ctx.client() })
+    await expect(second).rejects.toMatchObject({ code: 'FST_ERR_DEC_ALREADY_PRESENT' })
   })
 })
 
 describe('token failures through Fastify’s error handling', () => {
   it('Fastify’s default handler answers with the error’s status and Retry-After', async () => {
-    sim.fault({ endpoint: 'token', status: 503, retryAfter: 7 })
-    const server = await tokenApp(client(FAST_FAILURE))
+    ctx.sim.fault({ endpoint: 'token', status: 503, retryAfter: 7 })
+    const server = await tokenApp(ctx.client(FAST_FAILURE))
     const response = await server.inject({ url: '/token' })
     expect(response.statusCode).toBe(503)
     expect(response.headers['retry-after']).toBe('7')
@@ -438,7 +406,7 @@ describe('token failures through Fastify’s error handling', () => {
   it('hands the untouched core error to the error handler', async () => {
     const errors: unknown[] = []
     const server = await tokenApp(
-      client({ clientSecret: WRONG_SECRET }),
+      ctx.client({ clientSecret: WRONG_SECRET }),
       [],
       (error, _request, reply) => {
         errors.push(error)
@@ -458,8 +426,8 @@ describe('token failures through Fastify’s error handling', () => {
   })
 
   it('an onRequest hook fails the same way, before the body is read', async () => {
-    const server = app()
-    await server.register(stitchAuthPlugin, { client: client({ clientSecret: WRONG_SECRET }) })
+    const server = ctx.app()
+    await server.register(stitchAuthPlugin, { client: ctx.client({ clientSecret: WRONG_SECRET }) })
     server.setErrorHandler(stitchErrorHandler())
     server.post('/pay', { onRequest: server.stitchAuth() }, async () => ({ ok: true }))
     const response = await server.inject({ method: 'POST', url: '/pay', payload: { a: 1 } })
@@ -475,8 +443,8 @@ describe('token failures through Fastify’s error handling', () => {
 
 describe('stitchErrorHandler()', () => {
   it('answers JSON { error: { code, message } } with the status and Retry-After', async () => {
-    sim.fault({ endpoint: 'token', status: 503, retryAfter: 3 })
-    const server = await tokenApp(client(FAST_FAILURE), [], stitchErrorHandler())
+    ctx.sim.fault({ endpoint: 'token', status: 503, retryAfter: 3 })
+    const server = await tokenApp(ctx.client(FAST_FAILURE), [], stitchErrorHandler())
     const origin = await listen(server)
 
     const response = await fetch(`${origin}/token`)
@@ -491,12 +459,12 @@ describe('stitchErrorHandler()', () => {
         message: 'Stitch is unavailable; try again shortly.',
       },
     })
-    expectNoSecrets({ body, headers: Object.fromEntries(response.headers) })
+    expectNoSecrets({ body, headers: response.headers })
   })
 
   it('answers 502 for a refused client and can expose the message', async () => {
     const server = await tokenApp(
-      client({ clientSecret: WRONG_SECRET }),
+      ctx.client({ clientSecret: WRONG_SECRET }),
       [],
       stitchErrorHandler({ exposeMessages: true }),
     )
@@ -508,7 +476,7 @@ describe('stitchErrorHandler()', () => {
   })
 
   it('passes other errors on to the parent context’s handler', async () => {
-    const server = app()
+    const server = ctx.app()
     server.setErrorHandler((error: Error, _request, reply: FastifyReply) => {
       reply.code(418).send({ parent: error.message })
     })
@@ -535,7 +503,7 @@ describe('stitchErrorHandler()', () => {
   })
 
   it('passes other errors on to Fastify’s default handler at the root', async () => {
-    const server = app()
+    const server = ctx.app()
     server.setErrorHandler(stitchErrorHandler())
     server.get('/boom', async () => {
       throw Object.assign(new Error('not ours'), { statusCode: 409 })
@@ -561,7 +529,7 @@ describe('construction', () => {
   }
 
   it('refuses bad client options when the plugin is registered, listing every problem', async () => {
-    const server = app()
+    const server = ctx.app()
     const error = await server
       .register(stitchAuthPlugin, { clientId: '', scopes: ['client_paymentreqest'] } as never)
       .then(
@@ -583,11 +551,11 @@ describe('construction', () => {
     for (const [options, issues] of [
       [{ client: {} }, ['"client" must be a client from createStitchAuth()']],
       [
-        { client: client(), clientId: 'x' },
+        { client: ctx.client(), clientId: 'x' },
         ['give "client" or client options, not both (also got: clientId)'],
       ],
     ] as const) {
-      const server = app()
+      const server = ctx.app()
       await expect(server.register(stitchAuthPlugin, options as never)).rejects.toMatchObject({
         name: 'StitchConfigError',
         issues,
@@ -596,14 +564,17 @@ describe('construction', () => {
   })
 
   it('ignores Fastify’s own register options', async () => {
-    const server = app()
-    await server.register(stitchAuthPlugin, { ...clientOptions(sim), logLevel: 'warn' } as never)
+    const server = ctx.app()
+    await server.register(stitchAuthPlugin, {
+      ...clientOptions(ctx.sim),
+      logLevel: 'warn',
+    } as never)
     expect(server.stitch.clientId).toBe(CLIENT_ID)
   })
 
   it('refuses bad hook options when the route is made', async () => {
-    const server = app()
-    await server.register(stitchAuthPlugin, { client: client() })
+    const server = ctx.app()
+    await server.register(stitchAuthPlugin, { client: ctx.client() })
     expect(fail(() => server.stitchAuth({ scopes: [] })).issues).toEqual([
       '"scopes" must be a non-empty array of scopes',
     ])
@@ -617,14 +588,14 @@ describe('construction', () => {
   })
 
   it('requires scopes when the client has none, and allows new ones with allowUnknownScopes', async () => {
-    const server = app()
-    await server.register(stitchAuthPlugin, { client: client({ scopes: undefined }) })
+    const server = ctx.app()
+    await server.register(stitchAuthPlugin, { client: ctx.client({ scopes: undefined }) })
     expect(fail(() => server.stitchAuth()).issues).toEqual([
       '"scopes" is required when the client has no default scopes',
     ])
 
-    const lenient = app()
-    await lenient.register(stitchAuthPlugin, { client: client({ allowUnknownScopes: true }) })
+    const lenient = ctx.app()
+    await lenient.register(stitchAuthPlugin, { client: ctx.client({ allowUnknownScopes: true }) })
     expect(() => lenient.stitchAuth({ scopes: ['client_new'] })).not.toThrow()
     expect(fail(() => lenient.stitchAuth({ scopes: ['two words'] })).issues).toEqual([
       '"scopes": scope "two words" contains whitespace; pass each scope as its own array item',

@@ -1,7 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
-import type { StitchSimulator } from '@stitch-auth/testing'
 import type { FastifyInstance } from 'fastify'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createPaymentRequestOperation,
   defineOperation,
@@ -15,12 +14,10 @@ import {
   stitchProxy,
 } from '../src/index.js'
 import {
-  createApp,
-  createClient,
   expectNoSecrets,
   FAST_FAILURE,
   listen,
-  startSim,
+  useFastifySimulator,
   WRONG_SECRET,
 } from './helpers.js'
 
@@ -55,40 +52,18 @@ const operations = defineOperations({
   }),
 })
 
-let sim: StitchSimulator
-let client: StitchAuth
-const clients: StitchAuth[] = []
-const apps: FastifyInstance[] = []
+// The proxy's client; a test that makes Stitch refuse a client gives the proxy a fresh one.
+const ctx = useFastifySimulator({ sharedClient: FAST_FAILURE })
 const onError = vi.fn()
+afterEach(() => onError.mockClear())
 
-beforeAll(async () => {
-  sim = await startSim()
-  client = createClient(sim, FAST_FAILURE)
-})
-afterAll(async () => {
-  await client.close()
-  await sim.close()
-})
-beforeEach(() => {
-  sim.clearFaults()
-  sim.resetStats()
-})
-afterEach(async () => {
-  onError.mockClear()
-  await Promise.all(apps.splice(0).map((app) => app.close()))
-  await Promise.all(clients.splice(0).map((created) => created.close()))
-})
-
-function fresh(overrides: Parameters<typeof createClient>[1]): StitchAuth {
-  const created = createClient(sim, { ...FAST_FAILURE, ...overrides })
-  clients.push(created)
-  return created
+function fresh(overrides: Parameters<typeof ctx.client>[0]): StitchAuth {
+  return ctx.client({ ...FAST_FAILURE, ...overrides })
 }
 
 /** The app: its own auth hook, the proxy at /stitch, and a JSON route of its own beside it. */
-async function proxyApp(proxyClient: StitchAuth = client): Promise<FastifyInstance> {
-  const app = createApp()
-  apps.push(app)
+async function proxyApp(proxyClient: StitchAuth = ctx.sharedClient): Promise<FastifyInstance> {
+  const app = ctx.app()
   app.decorateRequest('user', undefined)
   app.addHook('onRequest', async (request) => {
     const user = request.headers['x-user']
@@ -176,14 +151,14 @@ describe.each(transports)('stitchProxy through %s', (_transport, send) => {
 
   it('creates a payment request with the beneficiary from the server config, end to end', async () => {
     const app = await proxyApp()
-    const before = sim.paymentRequests.length
+    const before = ctx.sim.paymentRequests.length
     const response = await call('createPaymentRequest', undefined, { app })
     expect(response.status).toBe(200)
     expect(response.headers['cache-control']).toBe('no-store')
     expect(response.headers['content-type']).toBe('application/json')
     expect(response.headers['content-length']).toBe(String(Buffer.byteLength(response.body)))
-    expect(sim.paymentRequests).toHaveLength(before + 1)
-    const created = sim.paymentRequests.at(-1)
+    expect(ctx.sim.paymentRequests).toHaveLength(before + 1)
+    const created = ctx.sim.paymentRequests.at(-1)
     expect(response.json()).toEqual({ data: { id: created?.id, url: created?.url } })
     expect(created).toMatchObject({
       amount: { quantity: '150.00', currency: 'ZAR' },
@@ -194,17 +169,17 @@ describe.each(transports)('stitchProxy through %s', (_transport, send) => {
 
     const status = await call('paymentRequestStatus', { id: created?.id }, { app })
     expect(status.json()).toEqual({ data: { id: created?.id, status: 'pending', found: true } })
-    expect(sim.stats.apiCalls.total).toBe(2)
-    expect(sim.stats.tokenRequests.total).toBeLessThanOrEqual(1)
+    expect(ctx.sim.stats.apiCalls.total).toBe(2)
+    expect(ctx.sim.stats.tokenRequests.total).toBeLessThanOrEqual(1)
   })
 
   it('gives authorize() the Fastify request and reply, after the app’s own hooks ran', async () => {
-    const before = sim.paymentRequests.length
+    const before = ctx.sim.paymentRequests.length
     const response = await call('memberPaymentRequest', undefined, {
       headers: { 'x-user': 'alice' },
     })
     expect(response.status).toBe(200)
-    expect(sim.paymentRequests).toHaveLength(before + 1)
+    expect(ctx.sim.paymentRequests).toHaveLength(before + 1)
   })
 
   it('leaves errors of the app’s own hooks to the app', async () => {
@@ -213,13 +188,13 @@ describe.each(transports)('stitchProxy through %s', (_transport, send) => {
     })
     expect(response.status).toBe(401)
     expect(response.json()).toMatchObject({ statusCode: 401, message: 'banned' })
-    expect(sim.stats.apiCalls.total).toBe(0)
+    expect(ctx.sim.stats.apiCalls.total).toBe(0)
   })
 
   describe('denies before Stitch is called', () => {
     afterEach(() => {
-      expect(sim.stats.apiCalls.total).toBe(0)
-      expect(sim.stats.tokenRequests.total).toBe(0)
+      expect(ctx.sim.stats.apiCalls.total).toBe(0)
+      expect(ctx.sim.stats.tokenRequests.total).toBe(0)
     })
 
     const expectDenied = (response: Answer, status: number, code: string) => {
@@ -352,7 +327,7 @@ describe.each(transports)('stitchProxy through %s', (_transport, send) => {
 
   describe('upstream failures are sanitized', () => {
     it('503 with Retry-After when the token endpoint is unavailable', async () => {
-      sim.fault({ endpoint: 'token', status: 503, retryAfter: 5 })
+      ctx.sim.fault({ endpoint: 'token', status: 503, retryAfter: 5 })
       const response = await call('createPaymentRequest', undefined, {
         app: await proxyApp(fresh({})),
       })
@@ -364,7 +339,7 @@ describe.each(transports)('stitchProxy through %s', (_transport, send) => {
           message: 'Stitch is unavailable; try again shortly.',
         },
       })
-      expect(sim.stats.apiCalls.total).toBe(0)
+      expect(ctx.sim.stats.apiCalls.total).toBe(0)
       expect(onError).toHaveBeenCalledWith(
         expect.objectContaining({ code: 'STITCH_AUTH_ENDPOINT_UNAVAILABLE' }),
         'createPaymentRequest',
@@ -385,7 +360,7 @@ describe.each(transports)('stitchProxy through %s', (_transport, send) => {
     })
 
     it('503 STITCH_AUTH_API_UNAVAILABLE when the API connection drops', async () => {
-      sim.fault({ endpoint: 'graphql', reset: true, times: 1 })
+      ctx.sim.fault({ endpoint: 'graphql', reset: true, times: 1 })
       const response = await call('createPaymentRequest')
       expect(response.status).toBe(503)
       expect(response.json().error?.code).toBe('STITCH_AUTH_API_UNAVAILABLE')
@@ -443,14 +418,14 @@ describe('stitchProxy on a listening server', () => {
     })
     expect(answer.status).toBe(413)
     expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'body_too_large' } })
-    expect(sim.stats.tokenRequests.total).toBe(0)
+    expect(ctx.sim.stats.tokenRequests.total).toBe(0)
   })
 
   it('cancels the Stitch call when the browser goes away', async () => {
     const app = await proxyApp()
     const origin = await listen(app)
-    await client.getToken()
-    sim.fault({ endpoint: 'graphql', hang: true })
+    await ctx.sharedClient.getToken()
+    ctx.sim.fault({ endpoint: 'graphql', hang: true })
     const calls = Array.from({ length: 5 }, () =>
       fetch(`${origin}/stitch/createPaymentRequest`, {
         method: 'POST',
@@ -502,16 +477,15 @@ describe('stitchProxy encapsulation', () => {
   })
 
   it('serves two proxies with their own operations and options under two prefixes', async () => {
-    const app = createApp()
-    apps.push(app)
+    const app = ctx.app()
     app.setErrorHandler(stitchErrorHandler())
     await app.register(stitchProxy, {
-      client,
+      client: ctx.sharedClient,
       operations: { createPaymentRequest: paymentRequest },
       prefix: '/shop',
     })
     await app.register(stitchProxy, {
-      client,
+      client: ctx.sharedClient,
       operations: { paymentRequestStatus: paymentRequestStatusOperation() },
       prefix: '/status',
       csrfHeader: 'x-status-call',
@@ -541,11 +515,10 @@ describe('stitchProxy encapsulation', () => {
   })
 
   it('refuses bad options when it is registered, with core’s message', async () => {
-    const app = createApp()
-    apps.push(app)
+    const app = ctx.app()
     const error = await app
       .register(stitchProxy, {
-        client,
+        client: ctx.sharedClient,
         operations: { 'bad name': paymentRequest },
         maxBodyBytes: 0,
       })

@@ -1,36 +1,22 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import type { StitchAuthOptions } from '@stitch-auth/core'
-import { type StitchSimulator, startStitchSimulator } from '@stitch-auth/testing'
+import { startStitchSimulator } from '@stitch-auth/testing'
 import type { Hono } from 'hono'
-import { createStitchAuth } from '../src/index.js'
+import { adapterKit } from '../../../test-support/adapter-kit.js'
+import { createStitchAuth, type StitchAuthOptions } from '../src/index.js'
+
+export { FAST_FAILURE } from '../../../test-support/adapter-kit.js'
 
 export const CLIENT_ID = 'hono-test-client'
 export const CLIENT_SECRET = 'hono-test-secret-6c1e8b3d'
+export const WRONG_SECRET = 'wrong-secret-0a9d'
 
-export function startSim(): Promise<StitchSimulator> {
-  return startStitchSimulator({
-    clients: [
-      {
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        scopes: ['client_paymentrequest', 'client_refund'],
-      },
-    ],
-  })
-}
-
-export function createClient(sim: StitchSimulator, overrides: Partial<StitchAuthOptions> = {}) {
-  return createStitchAuth({
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    scopes: ['client_paymentrequest'],
-    tokenUrl: sim.tokenUrl,
-    apiUrl: sim.graphqlUrl,
-    ...overrides,
-  })
-}
+export const { expectNoSecrets, issuedTokens, useAdapterSimulator } = adapterKit({
+  credentials: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, wrongSecret: WRONG_SECRET },
+  startStitchSimulator,
+  createStitchAuth: (options: StitchAuthOptions) => createStitchAuth(options),
+})
 
 /** A Hono app served by `@hono/node-server` on 127.0.0.1 and a free port. */
 export interface ServedApp {

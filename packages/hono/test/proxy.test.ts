@@ -1,9 +1,8 @@
 // stitchProxy() end to end against the simulator, over HTTP through @hono/node-server and in
 // process through Hono's app.request(): the ready-made payment operation, hooks that read the
 // Hono context, refusals before Stitch, sanitized failures, and calls cancelled on disconnect.
-import type { StitchSimulator } from '@stitch-auth/testing'
 import { Hono } from 'hono'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   createPaymentRequestOperation,
   defineOperation,
@@ -11,10 +10,15 @@ import {
   type HonoProxyCall,
   type HonoProxyContext,
   paymentRequestStatusOperation,
-  type StitchAuth,
   stitchProxy,
 } from '../src/index.js'
-import { CLIENT_SECRET, createClient, listen, type ServedApp, startSim } from './helpers.js'
+import {
+  expectNoSecrets,
+  FAST_FAILURE,
+  listen,
+  type ServedApp,
+  useAdapterSimulator,
+} from './helpers.js'
 
 const BENEFICIARY = { name: 'Test Shop', bankId: 'fnb', accountNumber: '62000000000' } as const
 
@@ -36,25 +40,7 @@ const operations = defineOperations({
   }),
 })
 
-let sim: StitchSimulator
-let client: StitchAuth
-
-beforeAll(async () => {
-  sim = await startSim()
-  client = createClient(sim, {
-    deadlineMs: 2_000,
-    attemptTimeoutMs: 1_000,
-    retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 0 },
-  })
-})
-afterAll(async () => {
-  await client.close()
-  await sim.close()
-})
-beforeEach(() => {
-  sim.clearFaults()
-  sim.resetStats()
-})
+const ctx = useAdapterSimulator({ sharedClient: FAST_FAILURE })
 
 const onError = vi.fn()
 afterEach(() => onError.mockClear())
@@ -65,7 +51,7 @@ function app(): Hono<AppEnv> {
       c.set('user', c.req.header('x-user'))
       await next()
     })
-    .route('/stitch', stitchProxy({ client, operations, onError }))
+    .route('/stitch', stitchProxy({ client: ctx.sharedClient, operations, onError }))
 }
 
 type Send = (path: string, init: RequestInit) => Promise<Response>
@@ -108,7 +94,7 @@ describe.each(transports)('stitchProxy() $name', ({ start }) => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     })
     const text = await response.text()
-    expect(text).not.toContain(CLIENT_SECRET)
+    expectNoSecrets(text, response.headers)
     expect(text).not.toMatch(/access_token|Bearer/)
     return { status: response.status, headers: response.headers, body: JSON.parse(text) }
   }
@@ -117,8 +103,8 @@ describe.each(transports)('stitchProxy() $name', ({ start }) => {
     const response = await call('createPaymentRequest')
     expect(response.status).toBe(200)
     expect(response.headers.get('cache-control')).toBe('no-store')
-    expect(sim.paymentRequests.length).toBeGreaterThan(0)
-    const created = sim.paymentRequests.at(-1)
+    expect(ctx.sim.paymentRequests.length).toBeGreaterThan(0)
+    const created = ctx.sim.paymentRequests.at(-1)
     expect(response.body).toEqual({ data: { id: created?.id, url: created?.url } })
     expect(created).toMatchObject({
       amount: { quantity: '150.00', currency: 'ZAR' },
@@ -129,20 +115,20 @@ describe.each(transports)('stitchProxy() $name', ({ start }) => {
 
     const status = await call('paymentRequestStatus', { id: created?.id })
     expect(status.body).toEqual({ data: { id: created?.id, status: 'pending', found: true } })
-    expect(sim.stats.apiCalls.total).toBe(2)
+    expect(ctx.sim.stats.apiCalls.total).toBe(2)
   })
 
   it("gives authorize() the Hono context, with the app's variables", async () => {
-    const before = sim.paymentRequests.length
+    const before = ctx.sim.paymentRequests.length
     expect((await call('memberPaymentRequest', undefined, { 'x-user': 'alice' })).status).toBe(200)
-    expect(sim.paymentRequests).toHaveLength(before + 1)
+    expect(ctx.sim.paymentRequests).toHaveLength(before + 1)
 
     const refused = await call('memberPaymentRequest', undefined, { 'x-user': 'mallory' })
     expect(refused).toMatchObject({
       status: 403,
       body: { error: { code: 'forbidden', message: 'Not allowed.' } },
     })
-    expect(sim.paymentRequests).toHaveLength(before + 1)
+    expect(ctx.sim.paymentRequests).toHaveLength(before + 1)
   })
 
   it('refuses before Stitch is called', async () => {
@@ -169,12 +155,12 @@ describe.each(transports)('stitchProxy() $name', ({ start }) => {
     expect(get.status).toBe(405)
     expect(get.headers.get('allow')).toBe('POST')
     expect(await get.json()).toMatchObject({ error: { code: 'method_not_allowed' } })
-    expect(sim.stats.apiCalls.total).toBe(0)
+    expect(ctx.sim.stats.apiCalls.total).toBe(0)
     expect(onError).not.toHaveBeenCalled()
   })
 
   it('hides upstream failures from the browser and hands them to onError', async () => {
-    sim.fault({ endpoint: 'graphql', status: 503, retryAfter: 4 })
+    ctx.sim.fault({ endpoint: 'graphql', status: 503, retryAfter: 4 })
     const response = await call('createPaymentRequest')
     expect(response.status).toBe(503)
     expect(response.headers.get('retry-after')).toBe('4')
@@ -196,7 +182,7 @@ describe('stitchProxy() mounting', () => {
     const api = new Hono()
       .basePath('/api')
       .get('/health', (c) => c.text('ok'))
-      .route('/stitch', stitchProxy({ client, operations }))
+      .route('/stitch', stitchProxy({ client: ctx.sharedClient, operations }))
     const response = await api.request('/api/stitch/paymentRequestStatus', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-stitch-proxy': '1' },
@@ -212,8 +198,8 @@ describe('stitchProxy() mounting', () => {
   })
 
   it('cancels its Stitch call when the browser goes away (over HTTP)', async () => {
-    await client.getToken()
-    sim.fault({ endpoint: 'graphql', hang: true })
+    await ctx.sharedClient.getToken()
+    ctx.sim.fault({ endpoint: 'graphql', hang: true })
     const served = await listen(app())
     try {
       const gaveUp = fetch(`${served.url}/stitch/createPaymentRequest`, {
@@ -230,7 +216,7 @@ describe('stitchProxy() mounting', () => {
         'createPaymentRequest',
       )
     } finally {
-      sim.clearFaults()
+      ctx.sim.clearFaults()
       await served.close()
     }
   })
