@@ -12,7 +12,7 @@ import express from 'express'
 import request from 'supertest'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { readmeBlock, runReadmeBlock } from '../../../test-support/readme-examples.js'
-import { createStitchAuth } from '../src/index.js'
+import { createStitchAuth, type StitchScope } from '../src/index.js'
 import { addWebhookEndpoint, createPaymentRequest } from '../src/operations.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -36,6 +36,17 @@ function routeStitchTo(sim: StitchSimulator): void {
   vi.stubGlobal('fetch', sim.fetch)
   vi.stubEnv('STITCH_CLIENT_ID', CLIENT_ID)
   vi.stubEnv('STITCH_CLIENT_SECRET', CLIENT_SECRET)
+}
+
+/** The README's client, pointed at the simulator: what the blocks are handed as `stitch`. */
+function simulatorClient(sim: StitchSimulator, scopes: StitchScope[] = ['client_paymentrequest']) {
+  return createStitchAuth({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    scopes,
+    tokenUrl: sim.tokenUrl,
+    apiUrl: sim.graphqlUrl,
+  })
 }
 
 function startSim(): Promise<StitchSimulator> {
@@ -108,13 +119,7 @@ describe('the README', () => {
     const code = readmeBlock(README, '## Typed operations in your routes', 'verifyBankAccount')
     // The section's client: its `scopes` include client_bankaccountverification, as it says.
     expect(code).toContain('include client_bankaccountverification')
-    const stitch = createStitchAuth({
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      scopes: ['client_paymentrequest', 'client_bankaccountverification'],
-      tokenUrl: sim.tokenUrl,
-      apiUrl: sim.graphqlUrl,
-    })
+    const stitch = simulatorClient(sim, ['client_paymentrequest', 'client_bankaccountverification'])
     const app = express()
 
     await runReadmeBlock(SCRATCH, 'typed-operations', code, { app, stitch, express })
@@ -147,13 +152,7 @@ describe('the README', () => {
 
   it('webhooks: paid and cancelled orders, a refund and an unknown event reach their handlers; a forgery does not', async () => {
     await using sim = await startSim()
-    const stitch = createStitchAuth({
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      scopes: ['client_paymentrequest'],
-      tokenUrl: sim.tokenUrl,
-      apiUrl: sim.graphqlUrl,
-    })
+    const stitch = simulatorClient(sim)
     const apps = listenedApps()
     await using server = await listen(() => apps[0]!)
     const url = `${server.url}/webhooks/stitch`
@@ -235,13 +234,7 @@ describe('the README', () => {
 
   it('subscribing the endpoint: Stitch returns the secret that signs its deliveries', async () => {
     await using sim = await startSim()
-    const stitch = createStitchAuth({
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      scopes: ['client_paymentrequest'],
-      tokenUrl: sim.tokenUrl,
-      apiUrl: sim.graphqlUrl,
-    })
+    const stitch = simulatorClient(sim)
 
     await runReadmeBlock(
       SCRATCH,
